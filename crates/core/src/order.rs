@@ -1,0 +1,1 @@
+//! Randomised target order. PLACEHOLDER — owned by the discovery work.

@@ -1,0 +1,2 @@
+//! Knowledge data (fingerprints, credentials, CVEs, ports) embedded at build time and
+//! replaceable from a directory (`--data-dir`). PLACEHOLDER.
