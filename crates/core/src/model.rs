@@ -272,3 +272,34 @@ mod tests {
         assert!(Severity::Low > Severity::Info);
     }
 }
+
+/// The definition of a check as data (`data/checks/*.toml`): its category, default severity and
+/// the texts people read, in Vietnamese and English. Findings take their title from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckDef {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// For default-credential / unauthenticated-access checks.
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// For insecure-service checks.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// CVE ids the check proves (request-based CVE checks).
+    #[serde(default)]
+    pub cve: Vec<String>,
+    pub title_en: String,
+    pub title_vi: String,
+    #[serde(default)]
+    pub why_en: String,
+    #[serde(default)]
+    pub why_vi: String,
+    #[serde(default)]
+    pub fix_en: String,
+    #[serde(default)]
+    pub fix_vi: String,
+    /// Where the knowledge behind the check comes from.
+    #[serde(default)]
+    pub source: String,
+}

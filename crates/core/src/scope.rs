@@ -32,10 +32,7 @@ impl ScopeSet {
     }
     /// Number of addresses in scope.
     pub fn len(&self) -> u64 {
-        self.ranges
-            .iter()
-            .map(|&(a, b)| u64::from(b - a) + 1)
-            .sum()
+        self.ranges.iter().map(|&(a, b)| u64::from(b - a) + 1).sum()
     }
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()

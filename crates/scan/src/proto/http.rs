@@ -62,10 +62,17 @@ impl Request {
 
     /// Serialise, adding Host, User-Agent, Content-Length and Connection: close.
     pub fn to_bytes(&self, host: &SocketAddrV4) -> Vec<u8> {
-        let mut out = format!("{} {} HTTP/1.1\r\nHost: {}\r\n", self.method, self.path, host);
+        let mut out = format!(
+            "{} {} HTTP/1.1\r\nHost: {}\r\n",
+            self.method, self.path, host
+        );
         let has = |n: &str| self.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
         if !has("user-agent") {
-            out.push_str(concat!("User-Agent: camwarden/", env!("CARGO_PKG_VERSION"), "\r\n"));
+            out.push_str(concat!(
+                "User-Agent: camwarden/",
+                env!("CARGO_PKG_VERSION"),
+                "\r\n"
+            ));
         }
         if !has("accept") {
             out.push_str("Accept: */*\r\n");
@@ -101,7 +108,12 @@ impl Http {
 
     /// Like [`send`](Self::send) but keeps at most `max_body` bytes of the body: used where the
     /// reply may hold a secret and only its first bytes are needed as proof.
-    pub async fn send_limited(&self, ep: Endpoint, req: &Request, max_body: usize) -> Result<Reply> {
+    pub async fn send_limited(
+        &self,
+        ep: Endpoint,
+        req: &Request,
+        max_body: usize,
+    ) -> Result<Reply> {
         let stream = self.net.open(ep.addr, ep.tls).await?;
         let mut limits = self.net.limits;
         limits.max_body = max_body.min(limits.max_body);

@@ -41,7 +41,10 @@ impl Reply {
 
     /// The body as text (lossy UTF-8, BOM removed).
     pub fn text(&self) -> String {
-        let b = self.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.body);
+        let b = self
+            .body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.body);
         String::from_utf8_lossy(b).into_owned()
     }
 

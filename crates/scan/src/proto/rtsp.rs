@@ -48,7 +48,10 @@ impl RtspConn {
             out.push_str(&format!("{n}: {v}\r\n"));
         }
         if let Some(s) = &self.session {
-            if method != "SETUP" || !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("session"))
+            if method != "SETUP"
+                || !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("session"))
             {
                 out.push_str(&format!("Session: {s}\r\n"));
             }
