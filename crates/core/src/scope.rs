@@ -18,8 +18,48 @@ pub struct ScopeSet {
 impl ScopeSet {
     /// Parse includes and excludes: IPs, CIDRs, ranges `a.b.c.d-e.f.g.h`, `@file` lists.
     pub fn parse(includes: &[String], excludes: &[String]) -> Result<ScopeSet> {
-        let _ = (includes, excludes);
-        Err(Error::internal("ScopeSet::parse not implemented yet"))
+        // Minimal interim version (IPs and CIDRs); the full grammar lands with discovery.
+        fn one(e: &str) -> Result<(u32, u32)> {
+            let (ip, bits) = match e.split_once('/') {
+                Some((ip, b)) => (ip, b.parse::<u32>().map_err(|_| Error::invalid(e))?),
+                None => (e, 32),
+            };
+            let ip: Ipv4Addr = ip.trim().parse().map_err(|_| Error::invalid(e))?;
+            if bits > 32 {
+                return Err(Error::invalid(e));
+            }
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let a = u32::from(ip) & mask;
+            Ok((a, a | !mask))
+        }
+        let mut ranges = Vec::new();
+        for e in includes {
+            let (a, b) = one(e)?;
+            ranges.push((a, b));
+        }
+        for e in excludes {
+            let (xa, xb) = one(e)?;
+            let mut next = Vec::new();
+            for (a, b) in ranges {
+                if xb < a || xa > b {
+                    next.push((a, b));
+                    continue;
+                }
+                if a < xa {
+                    next.push((a, xa - 1));
+                }
+                if b > xb {
+                    next.push((xb + 1, b));
+                }
+            }
+            ranges = next;
+        }
+        ranges.sort();
+        Ok(ScopeSet {
+            ranges,
+            included: includes.to_vec(),
+            excluded: excludes.to_vec(),
+        })
     }
     pub fn contains(&self, ip: IpAddr) -> bool {
         match ip {
