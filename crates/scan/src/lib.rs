@@ -10,6 +10,7 @@ pub mod discover;
 pub mod error;
 pub mod identify;
 pub mod net;
+pub mod pipeline;
 pub mod proto;
 
 pub use error::{Error, ErrorKind, Result};
