@@ -34,8 +34,8 @@ pub struct ScanOptions {
     /// Connection attempts in flight at once.
     #[arg(long, default_value_t = 512)]
     pub concurrency: usize,
-    /// Hosts identified and checked at once.
-    #[arg(long, default_value_t = 32)]
+    /// Hosts identified and checked at once (each host is itself probed gently).
+    #[arg(long, default_value_t = 128)]
     pub host_concurrency: usize,
     /// Connect timeout in milliseconds.
     #[arg(long, default_value_t = 1500)]
