@@ -44,7 +44,9 @@ impl Job {
         let frameworks = Arc::new(frameworks);
         let requirements: camwarden_scan::pipeline::RequirementMap = {
             let fw = frameworks.clone();
-            Arc::new(move |check: &str| camwarden_core::frameworks::requirements_for_check(&fw, check))
+            Arc::new(move |check: &str| {
+                camwarden_core::frameworks::requirements_for_check(&fw, check)
+            })
         };
         let seed = o.seed.unwrap_or_else(rand_seed);
         let cfg = ScanConfig {
@@ -109,8 +111,9 @@ pub struct Outputs {
 
 impl Outputs {
     pub fn from_options(o: &ScanOptions) -> anyhow::Result<Outputs> {
-        let lang = Lang::parse(&o.lang)
-            .ok_or_else(|| camwarden_core::Error::invalid(format!("--lang {}: use vi or en", o.lang)))?;
+        let lang = Lang::parse(&o.lang).ok_or_else(|| {
+            camwarden_core::Error::invalid(format!("--lang {}: use vi or en", o.lang))
+        })?;
         let db = if o.no_db {
             None
         } else {
@@ -159,21 +162,29 @@ pub async fn execute(job: Job, out: Outputs) -> anyhow::Result<ScanResult> {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
-            Some(camwarden_store::SqliteStore::open(path).with_context(|| format!("database {}", path.display()))?)
+            Some(
+                camwarden_store::SqliteStore::open(path)
+                    .with_context(|| format!("database {}", path.display()))?,
+            )
         }
         None => None,
     };
     if let Some(s) = &store {
         s.begin_scan(&meta)?;
     }
-    let mut jsonl: Option<camwarden_report::jsonl::Writer<Box<dyn Write + Send>>> = match out.jsonl.as_deref() {
-        None => None,
-        Some("-") => Some(camwarden_report::jsonl::Writer::new(Box::new(std::io::stdout()))),
-        Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("creating {p}"))?;
-            Some(camwarden_report::jsonl::Writer::new(Box::new(std::io::BufWriter::new(f))))
-        }
-    };
+    let mut jsonl: Option<camwarden_report::jsonl::Writer<Box<dyn Write + Send>>> =
+        match out.jsonl.as_deref() {
+            None => None,
+            Some("-") => Some(camwarden_report::jsonl::Writer::new(Box::new(
+                std::io::stdout(),
+            ))),
+            Some(p) => {
+                let f = std::fs::File::create(p).with_context(|| format!("creating {p}"))?;
+                Some(camwarden_report::jsonl::Writer::new(Box::new(
+                    std::io::BufWriter::new(f),
+                )))
+            }
+        };
 
     let progress = if out.progress {
         let pb = indicatif::ProgressBar::new(job.scope.len() * job.cfg.discover.ports.len() as u64);

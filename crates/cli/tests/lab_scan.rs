@@ -29,7 +29,10 @@ fn outcome() -> &'static Outcome {
             .filter(|t| t.label.ends_with("-out-of-scope"))
             .map(|t| t.ip.clone())
             .collect();
-        assert!(!outside.is_empty(), "the lab keeps one camera outside the scope");
+        assert!(
+            !outside.is_empty(),
+            "the lab keeps one camera outside the scope"
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let jsonl = dir.path().join("scan.jsonl");
         let html = dir.path().join("report.html");
@@ -88,7 +91,11 @@ fn lab_scan_finds_cameras_with_high_recall_and_precision() {
 fn lab_scan_reports_planted_weaknesses_without_false_claims() {
     let s = &ok().score;
     assert!(s.weakness_recall() >= 0.80, "{s}\nmissed: {:#?}", s.missed);
-    assert!(s.false_claims.is_empty(), "false claims: {:#?}", s.false_claims);
+    assert!(
+        s.false_claims.is_empty(),
+        "false claims: {:#?}",
+        s.false_claims
+    );
 }
 
 #[test]
@@ -101,7 +108,11 @@ fn lab_scan_never_locks_lockout_enabled_devices() {
 #[test]
 fn lab_scan_contacts_nothing_outside_scope() {
     let o = ok();
-    assert!(o.score.out_of_scope_contacted.is_empty(), "{:?}", o.score.out_of_scope_contacted);
+    assert!(
+        o.score.out_of_scope_contacted.is_empty(),
+        "{:?}",
+        o.score.out_of_scope_contacted
+    );
     let outside: Vec<&str> = o
         .truth
         .iter()
@@ -132,19 +143,53 @@ fn lab_scan_jsonl_follows_contract() {
     let last = o.lines.last().expect("lines");
     assert_eq!(last["type"], "summary");
     assert_eq!(o.lines.iter().filter(|l| l["type"] == "summary").count(), 1);
-    for key in ["targets", "hosts_up", "cameras", "findings", "duration_s", "scope", "excluded"] {
+    for key in [
+        "targets",
+        "hosts_up",
+        "cameras",
+        "findings",
+        "duration_s",
+        "scope",
+        "excluded",
+    ] {
         assert!(last.get(key).is_some(), "summary lacks {key}");
     }
     for l in o.lines.iter().filter(|l| l["type"] == "device") {
-        for key in ["ip", "ports", "camera", "vendor", "brand", "model", "firmware", "serial", "mac", "identified_by"] {
+        for key in [
+            "ip",
+            "ports",
+            "camera",
+            "vendor",
+            "brand",
+            "model",
+            "firmware",
+            "serial",
+            "mac",
+            "identified_by",
+        ] {
             assert!(l.get(key).is_some(), "device line lacks {key}: {l}");
         }
         if let Some(v) = l["vendor"].as_str() {
-            assert!(camwarden_core::model::VENDOR_SLUGS.contains(&v), "vendor slug {v}");
+            assert!(
+                camwarden_core::model::VENDOR_SLUGS.contains(&v),
+                "vendor slug {v}"
+            );
         }
     }
     for l in o.lines.iter().filter(|l| l["type"] == "finding") {
-        for key in ["ip", "port", "check", "category", "protocol", "service", "cve", "severity", "requirements", "title", "evidence"] {
+        for key in [
+            "ip",
+            "port",
+            "check",
+            "category",
+            "protocol",
+            "service",
+            "cve",
+            "severity",
+            "requirements",
+            "title",
+            "evidence",
+        ] {
             assert!(l.get(key).is_some(), "finding line lacks {key}: {l}");
         }
         for c in l["cve"].as_array().expect("cve array") {
@@ -163,5 +208,8 @@ fn lab_scan_html_report_is_vietnamese_and_self_contained() {
     assert!(o.html.contains("<html"), "html written");
     assert!(o.html.contains("lang=\"vi\""), "Vietnamese by default");
     assert!(!o.html.contains("<script src"), "no external scripts");
-    assert!(!o.html.contains("<link rel=\"stylesheet\" href=\"http"), "no external styles");
+    assert!(
+        !o.html.contains("<link rel=\"stylesheet\" href=\"http"),
+        "no external styles"
+    );
 }

@@ -164,7 +164,10 @@ pub fn hosts_from_lines(lines: &[serde_json::Value]) -> Vec<HostReport> {
             })
             .unwrap_or_default();
         hosts.push(HostReport {
-            ip: l["ip"].as_str().and_then(|s| s.parse().ok()).unwrap_or(Ipv4Addr::UNSPECIFIED),
+            ip: l["ip"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(Ipv4Addr::UNSPECIFIED),
             ports,
             identity: Identity {
                 camera: l["camera"].as_bool().unwrap_or(false),

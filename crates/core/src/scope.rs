@@ -28,7 +28,11 @@ impl ScopeSet {
             if bits > 32 {
                 return Err(Error::invalid(e));
             }
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             let a = u32::from(ip) & mask;
             Ok((a, a | !mask))
         }

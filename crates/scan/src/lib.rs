@@ -4,6 +4,7 @@
 //! declared scope and bounds every exchange in time and bytes: a hostile device (tarpit, endless
 //! header, XML bomb, garbage) costs a bounded amount and never a panic.
 
+pub mod audit;
 pub mod check;
 pub mod data;
 pub mod discover;

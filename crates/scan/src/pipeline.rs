@@ -127,7 +127,12 @@ pub async fn run_scan(
     }
     let stats = match disc.await {
         Ok(r) => r?,
-        Err(e) => return Err(crate::Error::new(crate::ErrorKind::Io, format!("discovery task: {e}"))),
+        Err(e) => {
+            return Err(crate::Error::new(
+                crate::ErrorKind::Io,
+                format!("discovery task: {e}"),
+            ));
+        }
     };
     while workers.join_next().await.is_some() {}
     Ok(ScanTotals {

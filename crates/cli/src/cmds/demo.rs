@@ -25,18 +25,25 @@ pub struct Args {
 
 pub async fn run(mut args: Args) -> anyhow::Result<()> {
     if !args.base.is_loopback() {
-        return Err(camwarden_core::Error::invalid("the demo lab runs on loopback only (127.0.0.0/8)").into());
+        return Err(camwarden_core::Error::invalid(
+            "the demo lab runs on loopback only (127.0.0.0/8)",
+        )
+        .into());
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let o = &mut args.common;
-    o.jsonl.get_or_insert_with(|| args.out.join("scan.jsonl").display().to_string());
+    o.jsonl
+        .get_or_insert_with(|| args.out.join("scan.jsonl").display().to_string());
     o.html.get_or_insert_with(|| args.out.join("report.html"));
     o.db.get_or_insert_with(|| args.out.join("camwarden.db"));
     o.authorization
         .get_or_insert_with(|| "built-in lab on loopback (camwarden demo)".to_string());
 
     let spec = camwarden_lab::LabSpec::builtin(args.base);
-    let lab = camwarden_lab::Lab::start(spec).await.context("starting the lab")?;
+    let lab = camwarden_lab::Lab::start(spec)
+        .await
+        .context("starting the lab")?;
     let [a, b, c, _] = args.base.octets();
     let cidr = format!("{a}.{b}.{c}.0/24");
     let outside: Vec<String> = lab
@@ -60,7 +67,11 @@ pub async fn run(mut args: Args) -> anyhow::Result<()> {
     writeln!(
         out,
         "Reports: {}  {}  (ground truth: {})",
-        args.common.html.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        args.common
+            .html
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         args.common.jsonl.clone().unwrap_or_default(),
         truth_path.display()
     )?;

@@ -25,13 +25,17 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     if !args.base.is_loopback() {
-        return Err(camwarden_core::Error::invalid("the lab runs on loopback only (127.0.0.0/8)").into());
+        return Err(
+            camwarden_core::Error::invalid("the lab runs on loopback only (127.0.0.0/8)").into(),
+        );
     }
     let spec = match args.fleet {
         Some(n) => camwarden_lab::LabSpec::fleet(args.base, n),
         None => camwarden_lab::LabSpec::builtin(args.base),
     };
-    let lab = camwarden_lab::Lab::start(spec).await.context("starting the lab")?;
+    let lab = camwarden_lab::Lab::start(spec)
+        .await
+        .context("starting the lab")?;
     if let Some(p) = &args.truth {
         std::fs::write(p, serde_json::to_string_pretty(lab.truth())?)
             .with_context(|| format!("writing {}", p.display()))?;

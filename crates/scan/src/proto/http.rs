@@ -133,6 +133,30 @@ impl Http {
         self.send(ep, &Request::get(path)).await
     }
 
+    /// Send `req`; when the reply is a 401 with a challenge we can answer (Digest preferred over
+    /// Basic, via `http-auth`), answer it once on a fresh connection. Returns the final reply and
+    /// whether credentials were sent. A 401 we cannot answer comes back with `false`: the caller
+    /// must not count it as a wrong password.
+    pub async fn send_authed(
+        &self,
+        ep: Endpoint,
+        req: &Request,
+        username: &str,
+        password: &str,
+    ) -> Result<(Reply, bool)> {
+        let first = self.send(ep, req).await?;
+        if first.status != 401 {
+            return Ok((first, false));
+        }
+        let Some(header) = authorization_for(&first, req, username, password) else {
+            return Ok((first, false));
+        };
+        let second = self
+            .send(ep, &req.clone().header("Authorization", &header))
+            .await?;
+        Ok((second, true))
+    }
+
     /// Where a redirect points, resolved against `ep`, if it stays on an in-scope address.
     /// Returns `Ok(None)` for replies that are not redirects.
     pub fn follow(&self, ep: Endpoint, reply: &Reply) -> Result<Option<(Endpoint, String)>> {
@@ -146,6 +170,29 @@ impl Http {
         self.net.check(SocketAddr::V4(target.0.addr))?;
         Ok(Some(target))
     }
+}
+
+/// The `Authorization` value answering the challenges of a 401 reply, if one is answerable.
+pub fn authorization_for(
+    reply: &Reply,
+    req: &Request,
+    username: &str,
+    password: &str,
+) -> Option<String> {
+    let mut builder = http_auth::PasswordClient::builder();
+    for v in reply.headers_named("www-authenticate") {
+        builder = builder.challenges(v);
+    }
+    let mut client = builder.build().ok()?;
+    client
+        .respond(&http_auth::PasswordParams {
+            username,
+            password,
+            uri: &req.path,
+            method: &req.method,
+            body: Some(&req.body),
+        })
+        .ok()
 }
 
 /// Resolve a `Location` header against the endpoint it came from. Host names are not resolved
