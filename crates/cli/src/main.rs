@@ -4,6 +4,7 @@
 //! exit codes in exactly one place ([`exit_code`]).
 
 mod cmds;
+mod creds;
 mod run;
 
 use clap::{Parser, Subcommand};
