@@ -69,6 +69,7 @@ impl Job {
             },
             budget: BudgetPolicy::default(),
             requirements,
+            discover_only: o.discover_only,
         };
         let options_json = serde_json::json!({
             "ports": cfg.discover.ports,

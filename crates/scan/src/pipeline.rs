@@ -35,6 +35,8 @@ pub struct ScanConfig {
     pub checks: CheckOptions,
     pub budget: BudgetPolicy,
     pub requirements: RequirementMap,
+    /// Only find open ports: no identification, no checks.
+    pub discover_only: bool,
 }
 
 /// What the pipeline reports while it runs.
@@ -119,7 +121,11 @@ pub async fn run_scan(
                 let events = events.clone();
                 workers.spawn(async move {
                     let _permit = permit;
-                    let report = audit_host(&net, &kb, &rules, &cfg, ip, &open).await;
+                    let report = if cfg.discover_only {
+                        open_ports_only(ip, &open)
+                    } else {
+                        audit_host(&net, &kb, &rules, &cfg, ip, &open).await
+                    };
                     let _ = events.send(ScanEvent::HostDone(Box::new(report))).await;
                 });
             }
@@ -147,6 +153,25 @@ pub async fn run_scan(
             .refused_out_of_scope
             .load(std::sync::atomic::Ordering::Relaxed),
     })
+}
+
+/// A report with open ports only (`--discover-only`).
+fn open_ports_only(ip: Ipv4Addr, open: &[u16]) -> HostReport {
+    HostReport {
+        ip,
+        ports: open
+            .iter()
+            .map(|&port| camwarden_core::model::PortInfo {
+                port,
+                transport: camwarden_core::model::Transport::Tcp,
+                service: "unknown".into(),
+                tls: false,
+            })
+            .collect(),
+        identity: Default::default(),
+        facts: Vec::new(),
+        findings: Vec::new(),
+    }
 }
 
 /// Identify and check one host.

@@ -67,6 +67,9 @@ pub struct ScanOptions {
     /// Organisation unit the scope belongs to (recorded with the scan).
     #[arg(long)]
     pub org_unit: Option<String>,
+    /// Only find open ports (no identification, no checks): a quick inventory sweep.
+    #[arg(long)]
+    pub discover_only: bool,
     /// Do not try default credentials.
     #[arg(long)]
     pub no_credentials: bool,
