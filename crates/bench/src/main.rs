@@ -138,7 +138,11 @@ fn covering_cidr(truth: &Truth) -> String {
     while bits > 8 && (lo >> (32 - bits)) != (hi >> (32 - bits)) {
         bits -= 1;
     }
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     format!("{}/{}", Ipv4Addr::from(lo & mask), bits)
 }
 
@@ -148,13 +152,23 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
     // A few closed ports too, as in any real port list.
     ports.extend([21u16, 23, 8443]);
     ports.remove(&2024);
-    let port_list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+    let port_list = ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let expected: BTreeSet<(Ipv4Addr, u16)> = truth
         .iter()
         .flat_map(|t| t.1.iter().map(move |p| (t.0, *p)))
         .collect();
     let cameras_expected = truth.iter().filter(|t| t.2).count();
-    let addresses = 1u64 << (32 - cidr.rsplit('/').next().and_then(|b| b.parse::<u32>().ok()).unwrap_or(32));
+    let addresses = 1u64
+        << (32
+            - cidr
+                .rsplit('/')
+                .next()
+                .and_then(|b| b.parse::<u32>().ok())
+                .unwrap_or(32));
     println!(
         "fleet: {} devices ({} cameras) in {cidr}; {} ports each → {} probes per sweep",
         truth.len(),
@@ -169,7 +183,9 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
 
     let mut rows = Vec::new();
     // Discovery only.
-    let cw_disc = repeat(args.runs, || camwarden_scan(cw, dir, &cidr, &port_list, true))?;
+    let cw_disc = repeat(args.runs, || {
+        camwarden_scan(cw, dir, &cidr, &port_list, true)
+    })?;
     rows.push(row("camwarden discovery", &cw_disc, &expected, None));
     let nmap_disc = match &nmap {
         Some(n) => {
@@ -180,8 +196,15 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
         None => None,
     };
     // Full audit.
-    let cw_full = repeat(args.runs, || camwarden_scan(cw, dir, &cidr, &port_list, false))?;
-    rows.push(row("camwarden full audit", &cw_full, &expected, Some(cameras_expected)));
+    let cw_full = repeat(args.runs, || {
+        camwarden_scan(cw, dir, &cidr, &port_list, false)
+    })?;
+    rows.push(row(
+        "camwarden full audit",
+        &cw_full,
+        &expected,
+        Some(cameras_expected),
+    ));
     let nmap_full = match (&nmap, args.no_nmap_scripts) {
         (Some(n), false) => {
             let m = repeat(1, || nmap_scan(n, dir, &cidr, &port_list, true))?;
@@ -191,7 +214,10 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
         _ => None,
     };
 
-    println!("\n{:<28} {:>10} {:>12} {:>8} {:>10}", "tool", "wall (s)", "probes/s", "recall", "cameras");
+    println!(
+        "\n{:<28} {:>10} {:>12} {:>8} {:>10}",
+        "tool", "wall (s)", "probes/s", "recall", "cameras"
+    );
     for r in &rows {
         println!("{r}");
     }
@@ -211,11 +237,20 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
     Ok(())
 }
 
-fn row(name: &str, m: &[Measure], expected: &BTreeSet<(Ipv4Addr, u16)>, cams: Option<usize>) -> String {
+fn row(
+    name: &str,
+    m: &[Measure],
+    expected: &BTreeSet<(Ipv4Addr, u16)>,
+    cams: Option<usize>,
+) -> String {
     let wall = median(m.iter().map(|x| x.wall).collect());
     let last = &m[m.len() - 1];
     let hit = last.found.intersection(expected).count();
-    let recall = if expected.is_empty() { 1.0 } else { hit as f64 / expected.len() as f64 };
+    let recall = if expected.is_empty() {
+        1.0
+    } else {
+        hit as f64 / expected.len() as f64
+    };
     let probes = expected.len().max(1) as f64; // reported per open port found
     let cams = cams
         .map(|c| format!("{}/{}", last.cameras, c))
@@ -230,7 +265,10 @@ fn row(name: &str, m: &[Measure], expected: &BTreeSet<(Ipv4Addr, u16)>, cams: Op
     )
 }
 
-fn repeat(n: usize, mut f: impl FnMut() -> anyhow::Result<Measure>) -> anyhow::Result<Vec<Measure>> {
+fn repeat(
+    n: usize,
+    mut f: impl FnMut() -> anyhow::Result<Measure>,
+) -> anyhow::Result<Vec<Measure>> {
     (0..n.max(1)).map(|_| f()).collect()
 }
 
@@ -242,7 +280,13 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn camwarden_scan(cw: &Path, dir: &Path, cidr: &str, ports: &str, discover_only: bool) -> anyhow::Result<Measure> {
+fn camwarden_scan(
+    cw: &Path,
+    dir: &Path,
+    cidr: &str,
+    ports: &str,
+    discover_only: bool,
+) -> anyhow::Result<Measure> {
     let out = dir.join("cw.jsonl");
     let mut cmd = Command::new(cw);
     cmd.args(["scan", cidr, "-p", ports, "--no-db", "-q", "--jsonl"])
@@ -274,10 +318,20 @@ fn camwarden_scan(cw: &Path, dir: &Path, cidr: &str, ports: &str, discover_only:
             }
         }
     }
-    Ok(Measure { wall, found, cameras })
+    Ok(Measure {
+        wall,
+        found,
+        cameras,
+    })
 }
 
-fn nmap_scan(nmap: &Path, dir: &Path, cidr: &str, ports: &str, scripts: bool) -> anyhow::Result<Measure> {
+fn nmap_scan(
+    nmap: &Path,
+    dir: &Path,
+    cidr: &str,
+    ports: &str,
+    scripts: bool,
+) -> anyhow::Result<Measure> {
     let out = dir.join("nmap.gnmap");
     let mut cmd = Command::new(nmap);
     cmd.args(["-sT", "-T4", "-Pn", "-n", "--open", "-p", ports, "-oG"])
@@ -301,8 +355,14 @@ fn nmap_scan(nmap: &Path, dir: &Path, cidr: &str, ports: &str, scripts: bool) ->
     let mut found = BTreeSet::new();
     for line in std::fs::read_to_string(&out)?.lines() {
         // Host: 127.90.0.1 ()	Ports: 80/open/tcp//http///, 554/open/tcp//rtsp///
-        let Some(rest) = line.strip_prefix("Host: ") else { continue };
-        let Some(ip) = rest.split_whitespace().next().and_then(|s| s.parse::<Ipv4Addr>().ok()) else {
+        let Some(rest) = line.strip_prefix("Host: ") else {
+            continue;
+        };
+        let Some(ip) = rest
+            .split_whitespace()
+            .next()
+            .and_then(|s| s.parse::<Ipv4Addr>().ok())
+        else {
             continue;
         };
         if let Some(idx) = rest.find("Ports: ") {
@@ -316,5 +376,9 @@ fn nmap_scan(nmap: &Path, dir: &Path, cidr: &str, ports: &str, scripts: bool) ->
             }
         }
     }
-    Ok(Measure { wall, found, cameras: 0 })
+    Ok(Measure {
+        wall,
+        found,
+        cameras: 0,
+    })
 }

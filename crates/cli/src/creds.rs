@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn credentials_match_targets() {
         let c = Credentials::from_toml(PLAIN).unwrap();
-        assert_eq!(c.for_ip("127.90.0.7".parse().unwrap()).unwrap().username, "auditor");
+        assert_eq!(
+            c.for_ip("127.90.0.7".parse().unwrap()).unwrap().username,
+            "auditor"
+        );
         assert!(c.for_ip("127.91.0.7".parse().unwrap()).is_none());
     }
 

@@ -110,7 +110,13 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         // Not the identity either.
-        assert!(a.iter().enumerate().filter(|(i, x)| *i as u64 == **x).count() < 20);
+        assert!(
+            a.iter()
+                .enumerate()
+                .filter(|(i, x)| *i as u64 == **x)
+                .count()
+                < 20
+        );
     }
 
     proptest! {

@@ -19,7 +19,11 @@ use std::net::{IpAddr, Ipv4Addr};
 const DENY: &[(u32, u32, &str)] = &[
     (0x0000_0000, 0x00FF_FFFF, "0.0.0.0/8 (this network)"),
     (0xE000_0000, 0xEFFF_FFFF, "224.0.0.0/4 (multicast)"),
-    (0xF000_0000, 0xFFFF_FFFF, "240.0.0.0/4 (reserved, broadcast)"),
+    (
+        0xF000_0000,
+        0xFFFF_FFFF,
+        "240.0.0.0/4 (reserved, broadcast)",
+    ),
 ];
 
 /// Why an address is always refused, if it is.
@@ -199,7 +203,11 @@ fn one(tok: &str) -> Result<(u32, u32)> {
             .ok()
             .filter(|b| *b <= 32)
             .ok_or_else(|| Error::invalid(format!("{tok:?}: prefix length must be 0 to 32")))?;
-        let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+        let mask = if bits == 0 {
+            0
+        } else {
+            u32::MAX << (32 - bits)
+        };
         let a = base & mask;
         return Ok((a, a | !mask));
     }
@@ -208,14 +216,15 @@ fn one(tok: &str) -> Result<(u32, u32)> {
         let b = if hi.contains('.') {
             addr(hi, tok)?
         } else {
-            let last: u8 = hi
-                .trim()
-                .parse()
-                .map_err(|_| Error::invalid(format!("{tok:?}: range end must be an address or 0-255")))?;
+            let last: u8 = hi.trim().parse().map_err(|_| {
+                Error::invalid(format!("{tok:?}: range end must be an address or 0-255"))
+            })?;
             (a & 0xFFFF_FF00) | u32::from(last)
         };
         if b < a {
-            return Err(Error::invalid(format!("{tok:?}: range ends before it starts")));
+            return Err(Error::invalid(format!(
+                "{tok:?}: range ends before it starts"
+            )));
         }
         return Ok((a, b));
     }
@@ -235,7 +244,8 @@ mod tests {
 
     #[test]
     fn grammar() {
-        let set = ScopeSet::parse(&s(&["10.0.0.0/30, 10.0.1.5-7", "10.0.2.1-10.0.2.2"]), &[]).unwrap();
+        let set =
+            ScopeSet::parse(&s(&["10.0.0.0/30, 10.0.1.5-7", "10.0.2.1-10.0.2.2"]), &[]).unwrap();
         assert_eq!(set.len(), 4 + 3 + 2);
         assert!(set.contains("10.0.1.6".parse().unwrap()));
         assert!(!set.contains("10.0.1.8".parse().unwrap()));
@@ -258,7 +268,8 @@ mod tests {
 
     #[test]
     fn deny_list_always_applies() {
-        let set = ScopeSet::parse(&s(&["224.0.0.0/28", "255.255.255.255", "0.0.0.1"]), &[]).unwrap();
+        let set =
+            ScopeSet::parse(&s(&["224.0.0.0/28", "255.255.255.255", "0.0.0.1"]), &[]).unwrap();
         assert!(set.is_empty());
         assert_eq!(set.denied, 18);
         let all = ScopeSet::parse(&s(&["0.0.0.0/0"]), &[]).unwrap();
@@ -293,7 +304,8 @@ mod tests {
         // Addresses in 10.0.0.0/22 so sets overlap often.
         prop_oneof![
             (0u32..1024).prop_map(|i| Ipv4Addr::from(0x0A00_0000 + i).to_string()),
-            (0u32..1024, 24u32..=32).prop_map(|(i, b)| format!("{}/{b}", Ipv4Addr::from(0x0A00_0000 + i))),
+            (0u32..1024, 24u32..=32)
+                .prop_map(|(i, b)| format!("{}/{b}", Ipv4Addr::from(0x0A00_0000 + i))),
             (0u32..1024, 0u32..64).prop_map(|(i, n)| format!(
                 "{}-{}",
                 Ipv4Addr::from(0x0A00_0000 + i),
