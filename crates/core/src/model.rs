@@ -303,3 +303,38 @@ pub struct CheckDef {
     #[serde(default)]
     pub source: String,
 }
+
+/// The record of one scan: who ran it, under what authorisation, over which scope, with which
+/// tool version and options. Stored with the scan and printed in every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanMeta {
+    /// Time-ordered unique id (UUID v7).
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    pub operator: String,
+    pub authorization: String,
+    pub scope: Vec<String>,
+    pub excluded: Vec<String>,
+    pub tool_version: String,
+    pub org_unit: Option<String>,
+    /// The scan's options as JSON (ports, rate, seed…).
+    pub options_json: String,
+}
+
+/// What changed since the previous scan of the same scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanDiff {
+    pub previous_scan: String,
+    pub previous_started_at: String,
+    /// Devices (by IP in this scan) not seen before.
+    pub new_devices: Vec<String>,
+    /// Devices (by last IP) seen in the previous scan but not in this one.
+    pub gone_devices: Vec<String>,
+    /// Same device, new address: (old IP, new IP).
+    pub moved_devices: Vec<(String, String)>,
+    /// (IP, check id) found now but not last time on the same device.
+    pub new_findings: Vec<(String, String)>,
+    /// (IP, check id) found last time but no longer.
+    pub fixed_findings: Vec<(String, String)>,
+}
