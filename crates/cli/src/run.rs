@@ -149,7 +149,7 @@ pub struct ScanResult {
 
 /// Run the job, streaming to the outputs.
 pub async fn execute(job: Job, out: Outputs) -> anyhow::Result<ScanResult> {
-    let meta = camwarden_store::ScanMeta::new(
+    let meta = camwarden_store::new_scan_meta(
         &job.operator,
         &job.authorization,
         &job.scope.included,
