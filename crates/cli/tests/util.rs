@@ -181,6 +181,7 @@ pub fn hosts_from_lines(lines: &[serde_json::Value]) -> Vec<HostReport> {
             },
             facts: Vec::new(),
             findings: Vec::new(),
+            checks_ran: Vec::new(),
         });
     }
     for l in lines.iter().filter(|l| l["type"] == "finding") {

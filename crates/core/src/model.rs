@@ -196,6 +196,9 @@ pub struct HostReport {
     pub identity: Identity,
     pub facts: Vec<Fact>,
     pub findings: Vec<Finding>,
+    /// Ids of the checks that ran on this host (a requirement can only pass on a check that ran).
+    #[serde(default)]
+    pub checks_ran: Vec<String>,
 }
 
 impl HostReport {

@@ -376,6 +376,7 @@ mod tests {
             },
             facts: vec![],
             findings: vec![],
+            checks_ran: vec![],
         };
         host.findings.push(Finding {
             ip: "127.0.0.5".into(),

@@ -91,6 +91,7 @@ mod tests {
                 title: "Hikvision authentication bypass".into(),
                 evidence: "GET /system/deviceInfo?auth=… → 200 application/xml".into(),
             }],
+            checks_ran: vec!["cve-2017-7921".into()],
         }
     }
 

@@ -70,6 +70,7 @@ mod tests {
             },
             facts: vec![],
             findings: vec![],
+            checks_ran: vec![],
         };
         let s = render(&[h], Lang::En);
         assert!(s.contains("127.0.0.9"));

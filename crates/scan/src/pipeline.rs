@@ -171,10 +171,12 @@ fn open_ports_only(ip: Ipv4Addr, open: &[u16]) -> HostReport {
         identity: Default::default(),
         facts: Vec::new(),
         findings: Vec::new(),
+        checks_ran: Vec::new(),
     }
 }
 
-/// Identify and check one host.
+/// Identify and check one host. Checks run only on cameras and recorders: camwarden audits
+/// cameras, and a non-camera host is reported (its device line) but not probed further.
 pub async fn audit_host(
     net: &Net,
     kb: &Arc<Knowledge>,
@@ -183,10 +185,22 @@ pub async fn audit_host(
     ip: Ipv4Addr,
     open: &[u16],
 ) -> HostReport {
-    let host = crate::identify::identify_host(net, kb, rules, ip, open).await;
+    let mut host = crate::identify::identify_host(net, kb, rules, ip, open).await;
     let budget = Arc::new(CredentialBudget::new(cfg.budget));
     let env = CheckEnv::new(net.clone(), kb.clone(), budget, cfg.checks);
-    let findings = run_checks(&host, &env).await;
+    let mut findings = Vec::new();
+    if host.identity.camera {
+        findings = run_checks(&host, &env).await;
+        // What the checks learned (device info read through a weakness or a default
+        // credential) sharpens the identity; version-based CVEs use the final identity.
+        let learned = env.learned.lock().map(|l| l.clone()).unwrap_or_default();
+        if !learned.is_empty() {
+            host.facts.extend(learned);
+            host.identity = crate::identify::resolve(&host.facts);
+        }
+        let by_version = crate::check::vulns::firmware_findings(&host, &env, &findings);
+        findings.extend(by_version);
+    }
     let mut findings = dedupe(findings);
     for f in &mut findings {
         f.requirements = (cfg.requirements)(&f.check);
@@ -198,6 +212,7 @@ pub async fn audit_host(
         identity: host.identity.clone(),
         facts: host.facts.clone(),
         findings,
+        checks_ran: env.checks_ran(),
     }
 }
 

@@ -48,6 +48,7 @@ CREATE TABLE observations (
     ports_json TEXT NOT NULL,
     identity_json TEXT NOT NULL,
     facts_json TEXT NOT NULL,
+    checks_ran_json TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (scan_id, device_id)
 );
 CREATE TABLE findings (

@@ -172,15 +172,16 @@ fn write_host(
         }
     };
     tx.execute(
-        "INSERT OR REPLACE INTO observations(scan_id, device_id, ip, ports_json, identity_json, facts_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO observations(scan_id, device_id, ip, ports_json, identity_json, facts_json, checks_ran_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             scan.id,
             device,
             ip,
             serde_json::to_string(&h.ports)?,
             serde_json::to_string(&h.identity)?,
-            serde_json::to_string(&h.facts)?
+            serde_json::to_string(&h.facts)?,
+            serde_json::to_string(&h.checks_ran)?
         ],
     )?;
     let mut st = tx.prepare_cached(
@@ -360,7 +361,7 @@ impl Store for SqliteStore {
     fn scan_hosts(&self, scan_id: &str) -> Result<Vec<HostReport>> {
         let conn = self.lock();
         let mut st = conn.prepare(
-            "SELECT device_id, ip, ports_json, identity_json, facts_json FROM observations
+            "SELECT device_id, ip, ports_json, identity_json, facts_json, checks_ran_json FROM observations
              WHERE scan_id = ?1 ORDER BY device_id",
         )?;
         let rows = st.query_map(params![scan_id], |r| {
@@ -370,6 +371,7 @@ impl Store for SqliteStore {
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })?;
         let mut hosts = Vec::new();
@@ -379,7 +381,7 @@ impl Store for SqliteStore {
              WHERE scan_id = ?1 AND device_id = ?2 ORDER BY id",
         )?;
         for row in rows {
-            let (did, ip, ports, identity, facts) = row?;
+            let (did, ip, ports, identity, facts, checks_ran) = row?;
             let ports: Vec<PortInfo> = serde_json::from_str(&ports)?;
             let identity: Identity = serde_json::from_str(&identity)?;
             let frows = fst.query_map(params![scan_id, did], |r| {
@@ -424,6 +426,7 @@ impl Store for SqliteStore {
                 identity,
                 facts: serde_json::from_str(&facts)?,
                 findings,
+                checks_ran: serde_json::from_str(&checks_ran)?,
             });
         }
         Ok(hosts)

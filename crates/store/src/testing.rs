@@ -38,6 +38,7 @@ fn host(ip: &str, serial: Option<&str>, mac: Option<&str>, checks: &[&str]) -> H
                 evidence: "admin / <redacted>".into(),
             })
             .collect(),
+        checks_ran: vec!["default-credential-http".into()],
     }
 }
 

@@ -7,6 +7,12 @@
 //! failed login, and never write to a device.
 
 pub mod budget;
+pub mod creds;
+pub mod services;
+pub mod tls;
+pub mod unauth;
+pub mod vulns;
+pub mod web;
 
 use crate::data::Knowledge;
 use crate::net::Net;
@@ -14,8 +20,9 @@ use crate::proto::http::{Endpoint, Http};
 use crate::proto::msg::Reply;
 use budget::CredentialBudget;
 use camwarden_core::model::{Fact, Finding, Identity, PortInfo};
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddrV4};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Everything known about one host when checks start.
 #[derive(Debug, Clone)]
@@ -111,6 +118,11 @@ pub struct CheckEnv {
     pub kb: Arc<Knowledge>,
     pub budget: Arc<CredentialBudget>,
     pub opts: CheckOptions,
+    /// Ids of the checks that ran on this device (judging needs to know what was looked at).
+    pub ran: Arc<Mutex<BTreeSet<String>>>,
+    /// Identity facts learned by checks (device info read through a proven weakness or a
+    /// default credential), merged into the identity after the checks.
+    pub learned: Arc<Mutex<Vec<Fact>>>,
 }
 
 impl CheckEnv {
@@ -126,7 +138,31 @@ impl CheckEnv {
             kb,
             budget,
             opts,
+            ran: Arc::default(),
+            learned: Arc::default(),
         }
+    }
+
+    /// Record that a check ran (whether or not it found something).
+    pub fn mark_ran(&self, check: &str) {
+        if let Ok(mut r) = self.ran.lock() {
+            r.insert(check.to_string());
+        }
+    }
+
+    /// Remember identity facts a check learned.
+    pub fn learn(&self, facts: Vec<Fact>) {
+        if let Ok(mut l) = self.learned.lock() {
+            l.extend(facts);
+        }
+    }
+
+    /// The checks that ran so far.
+    pub fn checks_ran(&self) -> Vec<String> {
+        self.ran
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A finding for `check` on `host`, with category, severity, protocol, service, CVEs and

@@ -25,6 +25,45 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 pub use extract::vendor_from_manufacturer;
+
+/// Facts from a Hikvision deviceInfo XML body (read through a weakness or with credentials).
+pub fn extract_hikvision(body: &[u8], port: Option<u16>) -> Vec<Fact> {
+    extract::hikvision_device_info(body, port)
+}
+
+/// Facts from a vendor device-information reply read by a check (weight of a device-info
+/// endpoint).
+pub fn facts_from_device_info(
+    vendor: &str,
+    model: Option<&str>,
+    firmware: Option<&str>,
+    port: Option<u16>,
+) -> Vec<Fact> {
+    let mut out = Vec::new();
+    let mut push = |kind: FactKind, v: &str| {
+        let v = v.trim();
+        if !v.is_empty() {
+            out.push(Fact {
+                kind,
+                value: v.chars().take(128).collect(),
+                source: "http-device-info".into(),
+                rule: "check-device-info".into(),
+                weight: 10,
+                port,
+            });
+        }
+    };
+    if !vendor.is_empty() && VENDOR_SLUGS.contains(&vendor) {
+        push(FactKind::Vendor, vendor);
+    }
+    if let Some(m) = model {
+        push(FactKind::Model, m);
+    }
+    if let Some(f) = firmware {
+        push(FactKind::Firmware, f);
+    }
+    out
+}
 pub use probe::identify_host;
 
 /// A named piece of text a device sent.

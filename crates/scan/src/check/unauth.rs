@@ -1,0 +1,252 @@
+//! Unauthenticated access: streams, snapshots and ONVIF operations that must need a login.
+//!
+//! An RTSP stream counts as open only when DESCRIBE *and* SETUP succeed without credentials.
+//! A random-path DESCRIBE is sent first as a baseline: XiongMai `H264DVR` recorders answer 200 to
+//! DESCRIBE of any path while still demanding credentials for SETUP (cameradar #347, #438), so a
+//! DESCRIBE 200 alone proves nothing. Every session set up is torn down; PLAY is never sent.
+//! Snapshots are proved from the status, the content type and the first bytes (JPEG/PNG magic):
+//! at most 64 bytes are read and nothing is kept.
+
+use super::{CheckEnv, Host};
+use crate::proto::http::Request;
+use crate::proto::onvif;
+use crate::proto::rtsp::{RtspConn, first_track_url};
+use camwarden_core::model::Finding;
+use std::net::SocketAddrV4;
+
+#[derive(serde::Deserialize, Default)]
+struct Streams {
+    #[serde(default)]
+    rtsp: std::collections::BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    snapshot: std::collections::BTreeMap<String, toml::Value>,
+}
+
+fn paths(
+    table: &std::collections::BTreeMap<String, toml::Value>,
+    vendor: Option<&str>,
+    max: usize,
+) -> Vec<String> {
+    let list = |k: &str| -> Vec<String> {
+        table
+            .get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = vendor.map(list).unwrap_or_default();
+    for p in list("generic") {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out.truncate(max);
+    out
+}
+
+/// Stream paths for a vendor (vendor's own first, then generic), from data/streams.toml.
+pub fn stream_paths(env: &CheckEnv, vendor: Option<&str>, max: usize) -> Vec<String> {
+    let s: Streams = env
+        .kb
+        .file("streams.toml")
+        .and_then(|t| toml::from_str(t).ok())
+        .unwrap_or_default();
+    paths(&s.rtsp, vendor, max)
+}
+
+fn snapshot_paths(env: &CheckEnv, vendor: Option<&str>, max: usize) -> Vec<String> {
+    let s: Streams = env
+        .kb
+        .file("streams.toml")
+        .and_then(|t| toml::from_str(t).ok())
+        .unwrap_or_default();
+    paths(&s.snapshot, vendor, max)
+}
+
+fn is_sdp(r: &crate::proto::msg::Reply) -> bool {
+    r.status == 200
+        && (r
+            .header("content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().contains("sdp"))
+            || r.body.starts_with(b"v=0"))
+}
+
+/// DESCRIBE `path` without credentials, then SETUP its first track; TEARDOWN whatever was set up.
+/// Returns (describe status, setup status) when the exchange happened.
+pub async fn describe_setup(
+    env: &CheckEnv,
+    addr: SocketAddrV4,
+    path: &str,
+    auth: &[(&str, String)],
+) -> Option<(u16, Option<u16>, usize)> {
+    let mut c = RtspConn::open(&env.net, addr).await.ok()?;
+    let url = c.url(path);
+    let mut headers: Vec<(&str, String)> = vec![("Accept", "application/sdp".into())];
+    headers.extend(auth.iter().cloned());
+    let d = match c.request("DESCRIBE", &url, &headers).await {
+        Ok(d) => d,
+        Err(_) => {
+            c.close().await;
+            return None;
+        }
+    };
+    if !is_sdp(&d) {
+        c.close().await;
+        return Some((d.status, None, 0));
+    }
+    let sdp = d.text();
+    let media = sdp.lines().filter(|l| l.starts_with("m=")).count();
+    let track = first_track_url(&url, d.header("content-base"), &sdp);
+    let mut sh: Vec<(&str, String)> =
+        vec![("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1".into())];
+    sh.extend(auth.iter().cloned());
+    let setup = c.request("SETUP", &track, &sh).await.ok();
+    let status = setup.as_ref().map(|s| s.status);
+    c.teardown(&url).await;
+    Some((d.status, status, media))
+}
+
+async fn rtsp_open(host: &Host, env: &CheckEnv) -> Option<Finding> {
+    for &addr in &host.rtsp {
+        let baseline = format!("/camwarden-{:08x}", rand::random::<u32>());
+        let base = describe_setup(env, addr, &baseline, &[]).await;
+        let base_status = base.map(|b| b.0).unwrap_or(0);
+        for path in stream_paths(env, host.vendor(), 5) {
+            let Some((d, s, media)) = describe_setup(env, addr, &path, &[]).await else {
+                continue;
+            };
+            if d == 200 && s == Some(200) {
+                return Some(env.finding(
+                    host,
+                    "unauthenticated-rtsp-stream",
+                    Some(addr.port()),
+                    format!(
+                        "DESCRIBE rtsp://{addr}{path} → 200 (SDP, {media} media), SETUP → 200 with a session, no credentials; baseline DESCRIBE of a random path → {base_status}; session torn down, no media read"
+                    ),
+                ));
+            }
+            if d == 401 || d == 403 {
+                // The server demands credentials for real paths: no need to try more.
+                break;
+            }
+        }
+    }
+    None
+}
+
+async fn snapshot(host: &Host, env: &CheckEnv) -> Option<Finding> {
+    let ep = host
+        .http
+        .iter()
+        .find(|e| !e.tls)
+        .or(host.http.first())
+        .copied()?;
+    for path in snapshot_paths(env, host.vendor(), 4) {
+        let Ok(r) = env.http.send_limited(ep, &Request::get(&path), 64).await else {
+            continue;
+        };
+        let image_type = r
+            .header("content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("image/"));
+        let magic = r.body.starts_with(&[0xFF, 0xD8, 0xFF]) || r.body.starts_with(b"\x89PNG");
+        if r.status == 200 && image_type && magic {
+            return Some(env.finding(
+                host,
+                "unauthenticated-snapshot",
+                Some(ep.addr.port()),
+                format!(
+                    "GET {}{path} → 200 {} with image magic bytes, no credentials (first 64 bytes read, nothing kept)",
+                    ep.base(),
+                    r.header("content-type").unwrap_or("")
+                ),
+            ));
+        }
+    }
+    None
+}
+
+async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (ep, path) in &host.onvif {
+        let mut exposed = Vec::new();
+        for (op, body, marker) in [
+            (
+                "GetDeviceInformation",
+                "<tds:GetDeviceInformation/>",
+                "Manufacturer",
+            ),
+            ("GetUsers", "<tds:GetUsers/>", "Username"),
+        ] {
+            let env_xml = onvif::envelope(body, None);
+            if let Ok(r) = onvif::post(&env.http, *ep, path, &env_xml, &[]).await {
+                if let Ok(s) = onvif::parse(&r.body) {
+                    if r.status == 200 && s.fault.is_none() && s.has(marker) {
+                        exposed.push(op);
+                    }
+                }
+            }
+        }
+        if !exposed.is_empty() {
+            out.push(env.finding(
+                host,
+                "unauthenticated-onvif",
+                Some(ep.addr.port()),
+                format!(
+                    "{} answered on {}{} without credentials",
+                    exposed.join(", "),
+                    ep.base(),
+                    path
+                ),
+            ));
+        }
+        // XiongMai: GetSnapshotUri with an empty UsernameToken returns a URI carrying the password.
+        if host.vendor() == Some("xiongmai") || (host.vendor().is_none() && ep.addr.port() == 8899)
+        {
+            let token = onvif::UsernameToken::new("", "", "2000-01-01T00:00:00Z", &[0u8; 16]);
+            let body =
+                "<trt:GetSnapshotUri><trt:ProfileToken>000</trt:ProfileToken></trt:GetSnapshotUri>";
+            let xml = onvif::envelope(body, Some(&token.to_xml()));
+            if let Ok(r) = onvif::post(&env.http, *ep, "/onvif/Media", &xml, &[]).await {
+                if let Ok(s) = onvif::parse(&r.body) {
+                    if let Some(uri) = s.get("Uri") {
+                        let l = uri.to_ascii_lowercase();
+                        if l.contains("user=") && l.contains("password=") {
+                            out.push(env.finding(
+                                host,
+                                "onvif-credential-leak",
+                                Some(ep.addr.port()),
+                                format!(
+                                    "GetSnapshotUri with an empty UsernameToken on {}/onvif/Media returned a URI with user=<redacted>&password=<redacted>",
+                                    ep.base()
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !host.rtsp.is_empty() {
+        env.mark_ran("unauthenticated-rtsp-stream");
+        out.extend(rtsp_open(host, env).await);
+    }
+    if !host.http.is_empty() {
+        env.mark_ran("unauthenticated-snapshot");
+        out.extend(snapshot(host, env).await);
+    }
+    if !host.onvif.is_empty() {
+        env.mark_ran("unauthenticated-onvif");
+        env.mark_ran("onvif-credential-leak");
+        out.extend(onvif_ops(host, env).await);
+    }
+    out
+}
