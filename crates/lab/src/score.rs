@@ -99,7 +99,8 @@ pub fn score(truth: &[Truth], hosts: &[HostReport], stats: &LabStats) -> Score {
             if hit {
                 s.weaknesses_reported += 1;
             } else {
-                s.missed.push(format!("{} {} ({})", t.ip, p.category, p.note));
+                s.missed
+                    .push(format!("{} {} ({})", t.ip, p.category, p.note));
             }
         }
         if let Some(h) = host {
@@ -109,7 +110,8 @@ pub fn score(truth: &[Truth], hosts: &[HostReport], stats: &LabStats) -> Score {
                     Category::DefaultCredential | Category::UnauthenticatedAccess
                 );
                 if claim && !t.weaknesses.iter().any(|p| planted_matches(p, f)) {
-                    s.false_claims.push(format!("{} {} {}", t.ip, f.check, f.evidence));
+                    s.false_claims
+                        .push(format!("{} {} {}", t.ip, f.check, f.evidence));
                 }
             }
         }
