@@ -145,6 +145,7 @@ pub struct ScanResult {
     pub summary: SummaryLine,
     pub scan_id: Option<String>,
     pub lang: Lang,
+    pub checks: std::collections::HashMap<String, camwarden_core::model::CheckDef>,
 }
 
 /// Run the job, streaming to the outputs.
@@ -298,6 +299,7 @@ pub async fn execute(job: Job, out: Outputs) -> anyhow::Result<ScanResult> {
         summary,
         scan_id: store.as_ref().map(|_| meta.id.clone()),
         lang: out.lang,
+        checks: job.kb.checks.clone(),
     })
 }
 
@@ -308,7 +310,11 @@ pub fn print_table(r: &ScanResult, o: &ScanOptions) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", camwarden_report::table::render(&r.hosts, r.lang))?;
+    writeln!(
+        out,
+        "{}",
+        camwarden_report::table::render(&r.hosts, &r.checks, r.lang)
+    )?;
     writeln!(
         out,
         "{} hosts up, {} cameras, {} findings in {:.1} s{}",

@@ -113,8 +113,17 @@ pub fn challenge(realm: &str, qop: bool) -> String {
     }
 }
 
+/// The text of the first element named exactly `open` (e.g. `<wsse:Username`), skipping
+/// elements whose names merely start with it (`<wsse:UsernameToken>`).
 fn between<'a>(s: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let i = s.find(open)? + open.len();
+    let mut from = 0;
+    let i = loop {
+        let at = s[from..].find(open)? + from + open.len();
+        match s.as_bytes().get(at) {
+            Some(b'>') | Some(b' ') | Some(b'/') => break at,
+            _ => from = at,
+        }
+    };
     let i = i + s[i..].find('>')? + 1;
     let j = s[i..].find(close)? + i;
     Some(&s[i..j])
@@ -165,6 +174,31 @@ mod tests {
         );
         assert_eq!(check(Some(&h), "GET", "r", &acc, false), Auth::Bad);
         assert_eq!(check(None, "GET", "r", &acc, true), Auth::Missing);
+    }
+
+    #[test]
+    fn usernametoken_from_a_real_envelope() {
+        // Regression: `<wsse:Username` also prefixes `<wsse:UsernameToken>`; the parser took the
+        // token element for the user name and judged correct credentials wrong.
+        use base64::Engine as _;
+        use sha1::Digest as _;
+        let nonce = [7u8; 16];
+        let created = "2026-11-22T10:00:00Z";
+        let mut h = sha1::Sha1::new();
+        h.update(nonce);
+        h.update(created.as_bytes());
+        h.update(b"12345");
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let xml = format!(
+            "<s:Header><wsse:Security><wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password Type=\"x#PasswordDigest\">{}</wsse:Password><wsse:Nonce EncodingType=\"y\">{}</wsse:Nonce><wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security></s:Header>",
+            b64.encode(h.finalize()),
+            b64.encode(nonce)
+        );
+        assert_eq!(
+            usernametoken(&xml, &[("admin", "12345")]),
+            Auth::Ok("admin".into())
+        );
+        assert_eq!(usernametoken(&xml, &[("admin", "54321")]), Auth::Bad);
     }
 
     #[test]

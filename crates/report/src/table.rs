@@ -1,12 +1,13 @@
 //! The terminal table of cameras and recorders.
 
 use crate::i18n::{Lang, severity, t};
-use camwarden_core::model::HostReport;
+use camwarden_core::model::{CheckDef, HostReport};
 use camwarden_core::redact::{clip, printable};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use std::collections::HashMap;
 
 /// Cameras (and recorders) with vendor, model, firmware and worst finding.
-pub fn render(hosts: &[HostReport], lang: Lang) -> String {
+pub fn render(hosts: &[HostReport], checks: &HashMap<String, CheckDef>, lang: Lang) -> String {
     let cams: Vec<&HostReport> = hosts.iter().filter(|h| h.identity.camera).collect();
     if cams.is_empty() {
         return t(lang, "no_cameras").to_string();
@@ -38,7 +39,14 @@ pub fn render(hosts: &[HostReport], lang: Lang) -> String {
         };
         let worst = h
             .worst()
-            .map(|f| format!("{}: {}", severity(lang, f.severity), clip(&f.title, 48)))
+            .map(|f| {
+                let title = match (checks.get(&f.check), lang) {
+                    (Some(d), Lang::Vi) => d.title_vi.as_str(),
+                    (Some(d), Lang::En) => d.title_en.as_str(),
+                    (None, _) => f.title.as_str(),
+                };
+                format!("{}: {}", severity(lang, f.severity), clip(title, 48))
+            })
             .unwrap_or_else(|| t(lang, "no_finding").to_string());
         table.add_row(vec![
             h.ip.to_string(),
@@ -72,7 +80,7 @@ mod tests {
             findings: vec![],
             checks_ran: vec![],
         };
-        let s = render(&[h], Lang::En);
+        let s = render(&[h], &HashMap::new(), Lang::En);
         assert!(s.contains("127.0.0.9"));
         assert!(s.contains("dahua"));
         assert!(!s.contains('\x1b'));

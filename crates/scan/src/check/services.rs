@@ -18,17 +18,11 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     }
     for p in &host.ports {
         if let Some((svc, id)) = SERVICES.iter().find(|(s, _)| *s == p.service) {
-            let banner = host
-                .facts
-                .iter()
-                .find(|f| f.port == Some(p.port) && f.source.ends_with("banner"))
-                .map(|f| format!(" ({})", f.value))
-                .unwrap_or_default();
             out.push(env.finding(
                 host,
                 id,
                 Some(p.port),
-                format!("port {}/tcp answers as {svc}{banner}", p.port),
+                format!("port {}/tcp is open and answers as {svc}", p.port),
             ));
         }
     }
