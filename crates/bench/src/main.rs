@@ -368,10 +368,10 @@ fn nmap_scan(
         if let Some(idx) = rest.find("Ports: ") {
             for entry in rest[idx + 7..].split(", ") {
                 let mut f = entry.split('/');
-                if let (Some(p), Some("open")) = (f.next(), f.next()) {
-                    if let Ok(p) = p.trim().parse::<u16>() {
-                        found.insert((ip, p));
-                    }
+                if let (Some(p), Some("open")) = (f.next(), f.next())
+                    && let Ok(p) = p.trim().parse::<u16>()
+                {
+                    found.insert((ip, p));
                 }
             }
         }

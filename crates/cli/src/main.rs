@@ -27,6 +27,8 @@ enum Cmd {
     Demo(cmds::demo::Args),
     /// Run the emulated lab of cameras, recorders, decoys and hostile hosts on loopback.
     Lab(cmds::lab::Args),
+    /// Seal or check the owner's credentials file for credentialed audits.
+    Creds(cmds::creds::Args),
 }
 
 /// The exit code for an error: the kind of a camwarden error, 1 for anything else.
@@ -72,6 +74,7 @@ fn main() {
             Cmd::Scan(a) => cmds::scan::run(a).await,
             Cmd::Demo(a) => cmds::demo::run(a).await,
             Cmd::Lab(a) => cmds::lab::run(a).await,
+            Cmd::Creds(a) => cmds::creds::run(a).await,
         }
     });
     if let Err(e) = result {

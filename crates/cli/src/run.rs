@@ -257,10 +257,10 @@ pub async fn execute(job: Job, out: Outputs) -> anyhow::Result<ScanResult> {
     if let Some(pb) = &progress {
         pb.finish_and_clear();
     }
-    if let Some(s) = &store {
-        if !batch.is_empty() {
-            s.record_hosts(&meta.id, &batch)?;
-        }
+    if let Some(s) = &store
+        && !batch.is_empty()
+    {
+        s.record_hosts(&meta.id, &batch)?;
     }
     hosts.sort_by_key(|h| h.ip);
     let summary = SummaryLine {

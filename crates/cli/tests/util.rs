@@ -67,7 +67,6 @@ pub struct Run {
     pub status: std::process::ExitStatus,
     pub stdout: String,
     pub stderr: String,
-    pub elapsed: Duration,
     pub peak_rss_kib: u64,
 }
 
@@ -105,15 +104,14 @@ pub fn camwarden(args: &[&str], limit: Duration) -> Run {
         if let Some(st) = child.try_wait().expect("wait") {
             break st;
         }
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            if let Some(kb) = text
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kb) = text
                 .lines()
                 .find(|l| l.starts_with("VmRSS:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse::<u64>().ok())
-            {
-                peak = peak.max(kb);
-            }
+        {
+            peak = peak.max(kb);
         }
         if started.elapsed() > limit {
             let _ = child.kill();
@@ -129,7 +127,6 @@ pub fn camwarden(args: &[&str], limit: Duration) -> Run {
         status,
         stdout: out_handle.join().unwrap_or_default(),
         stderr: err_handle.join().unwrap_or_default(),
-        elapsed: started.elapsed(),
         peak_rss_kib: peak,
     }
 }

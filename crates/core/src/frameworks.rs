@@ -141,22 +141,22 @@ pub fn validate_set(all: &[Framework]) -> Result<()> {
         .flat_map(|f| f.requirements.iter().map(|r| r.id.as_str()))
         .collect();
     for f in all {
-        if let Some(s) = &f.framework.superseded_by {
-            if !fws.contains(s.as_str()) {
-                return Err(Error::invalid(format!(
-                    "{} superseded by unknown framework {s}",
-                    f.id()
-                )));
-            }
+        if let Some(s) = &f.framework.superseded_by
+            && !fws.contains(s.as_str())
+        {
+            return Err(Error::invalid(format!(
+                "{} superseded by unknown framework {s}",
+                f.id()
+            )));
         }
         for r in &f.requirements {
-            if let Some(s) = &r.superseded_by {
-                if !reqs.contains(s.as_str()) {
-                    return Err(Error::invalid(format!(
-                        "{} superseded by unknown requirement {s}",
-                        r.id
-                    )));
-                }
+            if let Some(s) = &r.superseded_by
+                && !reqs.contains(s.as_str())
+            {
+                return Err(Error::invalid(format!(
+                    "{} superseded by unknown requirement {s}",
+                    r.id
+                )));
             }
         }
     }
@@ -326,9 +326,7 @@ fn judge_one(r: &Requirement, input: &JudgeInput) -> RequirementVerdict {
                     trail.push(item("check", c, "ran, nothing found".into()));
                 }
                 Verdict::Pass
-            } else if facts_ok {
-                Verdict::Pass
-            } else if !docs.is_empty() {
+            } else if facts_ok || !docs.is_empty() {
                 Verdict::Pass
             } else {
                 trail.push(item(

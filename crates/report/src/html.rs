@@ -85,9 +85,9 @@ pub fn render(input: &ReportInput, lang: Lang) -> String {
             device(&mut h, d, input, lang);
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<footer>{}</footer></body></html>\n",
+        "<footer>{}</footer></body></html>",
         esc(t(lang, "footer"))
     );
     h

@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn no_cameras_message() {
         assert_eq!(
-            render(&[], Lang::Vi),
+            render(&[], &HashMap::new(), Lang::Vi),
             "Không tìm thấy camera hoặc đầu ghi nào."
         );
     }

@@ -80,6 +80,9 @@ pub struct NetStats {
     pub refused_out_of_scope: AtomicU64,
 }
 
+/// Certificate chains seen on TLS connections, by address.
+pub type CertLog = Arc<Mutex<Vec<(SocketAddrV4, Vec<Vec<u8>>)>>>;
+
 /// The scoped connector every probe and check uses.
 #[derive(Clone)]
 pub struct Net {
@@ -89,7 +92,7 @@ pub struct Net {
     pub stats: Arc<NetStats>,
     tls: Arc<rustls::ClientConfig>,
     /// Certificates seen on TLS connections, keyed by address, for identification and checks.
-    pub certs: Arc<Mutex<Vec<(SocketAddrV4, Vec<Vec<u8>>)>>>,
+    pub certs: CertLog,
 }
 
 impl Net {
@@ -156,10 +159,10 @@ impl Net {
             Ok(Ok(s)) => {
                 if let Some(chain) = s.get_ref().1.peer_certificates() {
                     let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.as_ref().to_vec()).collect();
-                    if let Ok(mut certs) = self.certs.lock() {
-                        if !certs.iter().any(|(a, _)| *a == addr) {
-                            certs.push((addr, chain));
-                        }
+                    if let Ok(mut certs) = self.certs.lock()
+                        && !certs.iter().any(|(a, _)| *a == addr)
+                    {
+                        certs.push((addr, chain));
                     }
                 }
                 Ok(Box::new(s) as Stream)

@@ -1,3 +1,4 @@
+pub mod creds;
 pub mod demo;
 pub mod lab;
 pub mod scan;

@@ -97,10 +97,10 @@ fn absorb(out: &mut AuditFacts, path: &str, kv: &[(String, String)]) {
                 out.push(&format!("protocol.{proto}.enabled"), v, &src);
             }
         }
-        if proto == "ntp" {
-            if let Some(a) = get("table.NTP.Address") {
-                out.push("ntp.servers", a, &src);
-            }
+        if proto == "ntp"
+            && let Some(a) = get("table.NTP.Address")
+        {
+            out.push("ntp.servers", a, &src);
         }
     }
 }

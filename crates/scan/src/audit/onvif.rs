@@ -20,15 +20,15 @@ pub async fn collect(http: &Http, ep: Endpoint, path: &str, cred: &OwnerCredenti
             if let Some(t) = soap.get("DateTimeType") {
                 out.push("time.source", t, "onvif:GetSystemDateAndTime");
             }
-            if let Some(utc) = &utc {
-                if let Ok(dev) = utc.parse::<jiff::Timestamp>() {
-                    let offset = dev.as_second() - jiff::Timestamp::now().as_second();
-                    out.push(
-                        "time.offset_s",
-                        offset.to_string(),
-                        "onvif:GetSystemDateAndTime",
-                    );
-                }
+            if let Some(utc) = &utc
+                && let Ok(dev) = utc.parse::<jiff::Timestamp>()
+            {
+                let offset = dev.as_second() - jiff::Timestamp::now().as_second();
+                out.push(
+                    "time.offset_s",
+                    offset.to_string(),
+                    "onvif:GetSystemDateAndTime",
+                );
             }
             utc
         }

@@ -182,12 +182,13 @@ async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             ("GetUsers", "<tds:GetUsers/>", "Username"),
         ] {
             let env_xml = onvif::envelope(body, None);
-            if let Ok(r) = onvif::post(&env.http, *ep, path, &env_xml, &[]).await {
-                if let Ok(s) = onvif::parse(&r.body) {
-                    if r.status == 200 && s.fault.is_none() && s.has(marker) {
-                        exposed.push(op);
-                    }
-                }
+            if let Ok(r) = onvif::post(&env.http, *ep, path, &env_xml, &[]).await
+                && let Ok(s) = onvif::parse(&r.body)
+                && r.status == 200
+                && s.fault.is_none()
+                && s.has(marker)
+            {
+                exposed.push(op);
             }
         }
         if !exposed.is_empty() {
@@ -210,12 +211,13 @@ async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             let body =
                 "<trt:GetSnapshotUri><trt:ProfileToken>000</trt:ProfileToken></trt:GetSnapshotUri>";
             let xml = onvif::envelope(body, Some(&token.to_xml()));
-            if let Ok(r) = onvif::post(&env.http, *ep, "/onvif/Media", &xml, &[]).await {
-                if let Ok(s) = onvif::parse(&r.body) {
-                    if let Some(uri) = s.get("Uri") {
-                        let l = uri.to_ascii_lowercase();
-                        if l.contains("user=") && l.contains("password=") {
-                            out.push(env.finding(
+            if let Ok(r) = onvif::post(&env.http, *ep, "/onvif/Media", &xml, &[]).await
+                && let Ok(s) = onvif::parse(&r.body)
+                && let Some(uri) = s.get("Uri")
+            {
+                let l = uri.to_ascii_lowercase();
+                if l.contains("user=") && l.contains("password=") {
+                    out.push(env.finding(
                                 host,
                                 "onvif-credential-leak",
                                 Some(ep.addr.port()),
@@ -224,8 +226,6 @@ async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
                                     ep.base()
                                 ),
                             ));
-                        }
-                    }
                 }
             }
         }

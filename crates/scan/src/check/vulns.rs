@@ -228,8 +228,8 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             },
         )
         .await;
-        if hit.is_some() {
-            if let Ok(r) = env
+        if hit.is_some()
+            && let Ok(r) = env
                 .http
                 .send_limited(
                     ep,
@@ -237,16 +237,14 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
                     8192,
                 )
                 .await
-            {
-                if let Ok(x) = crate::proto::onvif::parse(&r.body) {
-                    env.learn(crate::identify::facts_from_device_info(
-                        "tvt",
-                        x.get("deviceModel").or(x.get("model")),
-                        x.get("softwareVersion"),
-                        Some(ep.addr.port()),
-                    ));
-                }
-            }
+            && let Ok(x) = crate::proto::onvif::parse(&r.body)
+        {
+            env.learn(crate::identify::facts_from_device_info(
+                "tvt",
+                x.get("deviceModel").or(x.get("model")),
+                x.get("softwareVersion"),
+                Some(ep.addr.port()),
+            ));
         }
         out.extend(hit);
     }

@@ -153,10 +153,10 @@ impl Rules {
                 if !ids.insert(spec.id.clone()) {
                     return Err(bad("duplicate id".into()));
                 }
-                if let Some(v) = &spec.vendor {
-                    if !VENDOR_SLUGS.contains(&v.as_str()) {
-                        return Err(bad(format!("vendor {v:?} is not a contract slug")));
-                    }
+                if let Some(v) = &spec.vendor
+                    && !VENDOR_SLUGS.contains(&v.as_str())
+                {
+                    return Err(bad(format!("vendor {v:?} is not a contract slug")));
                 }
                 if spec.source.trim().is_empty() {
                     return Err(bad("no source".into()));

@@ -200,13 +200,13 @@ async fn probe_http(http: &Http, ep: Endpoint, r: &mut PortResult) -> Result<(),
     r.evidence.extend(http_evidence(ep.addr.port(), &reply));
     let follow = http.follow(ep, &reply).ok().flatten();
     r.pages.push((ep, "/".into(), reply));
-    if let Some((ep2, path)) = follow {
-        if ep2.addr.ip() == ep.addr.ip() && path != "/" {
-            if let Ok(rep2) = http.get(ep2, &path).await {
-                r.evidence.extend(http_evidence(ep2.addr.port(), &rep2));
-                r.pages.push((ep2, path, rep2));
-            }
-        }
+    if let Some((ep2, path)) = follow
+        && ep2.addr.ip() == ep.addr.ip()
+        && path != "/"
+        && let Ok(rep2) = http.get(ep2, &path).await
+    {
+        r.evidence.extend(http_evidence(ep2.addr.port(), &rep2));
+        r.pages.push((ep2, path, rep2));
     }
     Ok(())
 }
@@ -335,12 +335,14 @@ pub async fn identify_host(
     let http = Http::new(net.clone());
     let web: Vec<Endpoint> = host.http.clone();
     for ep in web.iter().take(2) {
-        if let Ok(f) = http.get(*ep, "/favicon.ico").await {
-            if f.status == 200 && !f.body.is_empty() && !f.truncated {
-                let (md5, mmh3) = extract::favicon_hashes(&f.body);
-                evidence.push(Evidence::new("favicon-md5", md5, Some(ep.addr.port())));
-                evidence.push(Evidence::new("favicon-mmh3", mmh3, Some(ep.addr.port())));
-            }
+        if let Ok(f) = http.get(*ep, "/favicon.ico").await
+            && f.status == 200
+            && !f.body.is_empty()
+            && !f.truncated
+        {
+            let (md5, mmh3) = extract::favicon_hashes(&f.body);
+            evidence.push(Evidence::new("favicon-md5", md5, Some(ep.addr.port())));
+            evidence.push(Evidence::new("favicon-mmh3", mmh3, Some(ep.addr.port())));
         }
     }
     if let Some(ep) = web.first().copied() {
@@ -377,10 +379,9 @@ pub async fn identify_host(
                 if let Ok(r) = http
                     .get(ep, "/cgi-bin/nobody/Machine.cgi?action=get_capability")
                     .await
+                    && r.status == 200
                 {
-                    if r.status == 200 {
-                        extra.extend(extract::avtech_capability(&r.text(), port));
-                    }
+                    extra.extend(extract::avtech_capability(&r.text(), port));
                 }
             }
             Some("axis") => {
@@ -389,10 +390,10 @@ pub async fn identify_host(
                     "application/json",
                     r#"{"apiVersion":"1.0","method":"getAllUnrestrictedProperties"}"#,
                 );
-                if let Ok(r) = http.send(ep, &req).await {
-                    if r.status == 200 {
-                        extra.extend(extract::axis_properties(&r.body, port));
-                    }
+                if let Ok(r) = http.send(ep, &req).await
+                    && r.status == 200
+                {
+                    extra.extend(extract::axis_properties(&r.body, port));
                 }
             }
             _ => {}
@@ -424,18 +425,19 @@ pub async fn identify_host(
             Some(ep.addr.port()),
         ));
         let env = onvif::envelope("<tds:GetDeviceInformation/>", None);
-        if let Ok(r) = onvif::post(&http, ep, onvif::DEVICE_SERVICE, &env, &[]).await {
-            if let Ok(s) = onvif::parse(&r.body) {
-                if r.status == 200 && s.fault.is_none() && s.has("Manufacturer") {
-                    extra.extend(extract::onvif_device_information(
-                        s.get("Manufacturer"),
-                        s.get("Model"),
-                        s.get("FirmwareVersion"),
-                        s.get("SerialNumber"),
-                        Some(ep.addr.port()),
-                    ));
-                }
-            }
+        if let Ok(r) = onvif::post(&http, ep, onvif::DEVICE_SERVICE, &env, &[]).await
+            && let Ok(s) = onvif::parse(&r.body)
+            && r.status == 200
+            && s.fault.is_none()
+            && s.has("Manufacturer")
+        {
+            extra.extend(extract::onvif_device_information(
+                s.get("Manufacturer"),
+                s.get("Model"),
+                s.get("FirmwareVersion"),
+                s.get("SerialNumber"),
+                Some(ep.addr.port()),
+            ));
         }
         break;
     }
@@ -443,14 +445,14 @@ pub async fn identify_host(
     // TLS certificates seen on this host's connections.
     if let Ok(certs) = net.certs.lock() {
         for (addr, chain) in certs.iter().filter(|(a, _)| *a.ip() == ip) {
-            if let Some(der) = chain.first() {
-                if let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) {
-                    evidence.push(Evidence::new(
-                        "tls-certificate",
-                        format!("{}; issuer {}", cert.subject(), cert.issuer()),
-                        Some(addr.port()),
-                    ));
-                }
+            if let Some(der) = chain.first()
+                && let Ok((_, cert)) = x509_parser::parse_x509_certificate(der)
+            {
+                evidence.push(Evidence::new(
+                    "tls-certificate",
+                    format!("{}; issuer {}", cert.subject(), cert.issuer()),
+                    Some(addr.port()),
+                ));
             }
         }
     }
@@ -462,10 +464,11 @@ pub async fn identify_host(
     let vendor = host.identity.vendor.clone();
     for r in &mut results {
         if r.service == "unknown" {
-            if let Some((_, v)) = SILENT_SDK.iter().find(|(p, _)| *p == r.port) {
-                if host.identity.camera && (vendor.as_deref() == Some(*v) || vendor.is_none()) {
-                    r.service = "sdk".into();
-                }
+            if let Some((_, v)) = SILENT_SDK.iter().find(|(p, _)| *p == r.port)
+                && host.identity.camera
+                && (vendor.as_deref() == Some(*v) || vendor.is_none())
+            {
+                r.service = "sdk".into();
             }
             if DEBUG_PORTS.contains(&r.port) && vendor.as_deref() == Some("xiongmai") {
                 r.service = "debug".into();

@@ -189,15 +189,11 @@ pub fn parse(xml: &[u8]) -> Result<Soap> {
                     return Err(Error::protocol("XML reply too large; refused"));
                 }
             }
-            Event::Text(t) => {
-                if text.len() < 64 * 1024 {
-                    text.push_str(&t.decode().unwrap_or_default());
-                }
+            Event::Text(t) if text.len() < 64 * 1024 => {
+                text.push_str(&t.decode().unwrap_or_default());
             }
-            Event::CData(t) => {
-                if text.len() < 64 * 1024 {
-                    text.push_str(&String::from_utf8_lossy(&t));
-                }
+            Event::CData(t) if text.len() < 64 * 1024 => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {

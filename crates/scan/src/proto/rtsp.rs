@@ -47,14 +47,13 @@ impl RtspConn {
         for (n, v) in headers {
             out.push_str(&format!("{n}: {v}\r\n"));
         }
-        if let Some(s) = &self.session {
-            if method != "SETUP"
+        if let Some(s) = &self.session
+            && (method != "SETUP"
                 || !headers
                     .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("session"))
-            {
-                out.push_str(&format!("Session: {s}\r\n"));
-            }
+                    .any(|(n, _)| n.eq_ignore_ascii_case("session")))
+        {
+            out.push_str(&format!("Session: {s}\r\n"));
         }
         out.push_str("\r\n");
         self.conn.send(out.as_bytes()).await?;
@@ -90,18 +89,16 @@ pub fn first_track_url(describe_url: &str, content_base: Option<&str>, sdp: &str
         let line = line.trim();
         if line.starts_with("m=") {
             in_media = true;
-        } else if in_media {
-            if let Some(c) = line.strip_prefix("a=control:") {
-                let c = c.trim();
-                if c.starts_with("rtsp://") {
-                    return c.to_string();
-                }
-                if c == "*" {
-                    return base.to_string();
-                }
-                let sep = if base.ends_with('/') { "" } else { "/" };
-                return format!("{base}{sep}{c}");
+        } else if in_media && let Some(c) = line.strip_prefix("a=control:") {
+            let c = c.trim();
+            if c.starts_with("rtsp://") {
+                return c.to_string();
             }
+            if c == "*" {
+                return base.to_string();
+            }
+            let sep = if base.ends_with('/') { "" } else { "/" };
+            return format!("{base}{sep}{c}");
         }
     }
     base.to_string()

@@ -104,14 +104,15 @@ async fn hik_isapi(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
             format!("userCheck reports a lock: {}", lock_detail(&body)),
         );
     }
-    if let Some(n) = tag(&body, "retryLoginTime").and_then(|v| v.parse::<u32>().ok()) {
-        if n <= 1 && r.status != 200 {
-            // One more failure would lock the account: treat as the lock signal it is.
-            return (
-                AuthOutcome::LockedOut,
-                format!("userCheck says retryLoginTime={n}"),
-            );
-        }
+    if let Some(n) = tag(&body, "retryLoginTime").and_then(|v| v.parse::<u32>().ok())
+        && n <= 1
+        && r.status != 200
+    {
+        // One more failure would lock the account: treat as the lock signal it is.
+        return (
+            AuthOutcome::LockedOut,
+            format!("userCheck says retryLoginTime={n}"),
+        );
     }
     match (r.status, tag(&body, "statusValue").as_deref()) {
         (200, Some("200")) | (200, None) => (
@@ -166,10 +167,10 @@ async fn dahua_rpc(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
         Ok(v) => v,
         Err(_) => return (AuthOutcome::SchemeUnsupported, String::new()),
     };
-    if let Some(code) = crate::check::vulns::dahua_error(&v1) {
-        if crate::check::vulns::dahua_locked(code) {
-            return (AuthOutcome::LockedOut, format!("RPC2_Login error {code}"));
-        }
+    if let Some(code) = crate::check::vulns::dahua_error(&v1)
+        && crate::check::vulns::dahua_locked(code)
+    {
+        return (AuthOutcome::LockedOut, format!("RPC2_Login error {code}"));
     }
     let (Some(realm), Some(random)) = (
         v1["params"]["realm"].as_str(),
@@ -236,24 +237,24 @@ async fn reolink_api(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
         return (AuthOutcome::SchemeUnsupported, String::new());
     };
     let first = &v[0];
-    if first["code"].as_i64() == Some(0) {
-        if let Some(token) = first["value"]["Token"]["name"].as_str() {
-            let logout = serde_json::json!([{"cmd":"Logout","action":0,"param":{}}]).to_string();
-            let path = format!("/cgi-bin/api.cgi?cmd=Logout&token={token}");
-            let _ = c
-                .env
-                .http
-                .send(ep, &Request::post(&path, "application/json", logout))
-                .await;
-            return (
-                AuthOutcome::Valid,
-                evidence(
-                    u,
-                    p,
-                    "accepted by POST /cgi-bin/api.cgi?cmd=Login (code 0); token logged out",
-                ),
-            );
-        }
+    if first["code"].as_i64() == Some(0)
+        && let Some(token) = first["value"]["Token"]["name"].as_str()
+    {
+        let logout = serde_json::json!([{"cmd":"Logout","action":0,"param":{}}]).to_string();
+        let path = format!("/cgi-bin/api.cgi?cmd=Logout&token={token}");
+        let _ = c
+            .env
+            .http
+            .send(ep, &Request::post(&path, "application/json", logout))
+            .await;
+        return (
+            AuthOutcome::Valid,
+            evidence(
+                u,
+                p,
+                "accepted by POST /cgi-bin/api.cgi?cmd=Login (code 0); token logged out",
+            ),
+        );
     }
     let detail = first["error"]["detail"]
         .as_str()
@@ -622,32 +623,32 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
     });
     // ONVIF: only judge credentials where anonymous GetDeviceInformation is refused.
     let mut onvif_ctx = None;
-    if let Some((ep, path)) = host.onvif.first() {
-        if let Ok((_, _, utc)) = onvif::get_system_date_and_time(&env.http, *ep, path).await {
-            let anon = onvif::post(
-                &env.http,
-                *ep,
-                path,
-                &onvif::envelope("<tds:GetDeviceInformation/>", None),
-                &[],
-            )
-            .await;
-            let open = anon
-                .ok()
-                .and_then(|r| {
-                    onvif::parse(&r.body)
-                        .ok()
-                        .map(|s| r.status == 200 && s.fault.is_none() && s.has("Manufacturer"))
-                })
-                .unwrap_or(false);
-            if !open {
-                let created = utc.unwrap_or_else(|| {
-                    jiff::Timestamp::now()
-                        .strftime("%Y-%m-%dT%H:%M:%SZ")
-                        .to_string()
-                });
-                onvif_ctx = Some((*ep, path.clone(), created));
-            }
+    if let Some((ep, path)) = host.onvif.first()
+        && let Ok((_, _, utc)) = onvif::get_system_date_and_time(&env.http, *ep, path).await
+    {
+        let anon = onvif::post(
+            &env.http,
+            *ep,
+            path,
+            &onvif::envelope("<tds:GetDeviceInformation/>", None),
+            &[],
+        )
+        .await;
+        let open = anon
+            .ok()
+            .and_then(|r| {
+                onvif::parse(&r.body)
+                    .ok()
+                    .map(|s| r.status == 200 && s.fault.is_none() && s.has("Manufacturer"))
+            })
+            .unwrap_or(false);
+        if !open {
+            let created = utc.unwrap_or_else(|| {
+                jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            });
+            onvif_ctx = Some((*ep, path.clone(), created));
         }
     }
     // RTSP: a vendor stream path, unless the server answers 200 to any path (XiongMai H264DVR).
@@ -693,11 +694,10 @@ async fn learn_with(c: &Ctx<'_>, u: &str, p: &str) {
                 .http
                 .send_authed(ep, &Request::get("/ISAPI/System/deviceInfo"), u, p)
                 .await
+                && r.status == 200
             {
-                if r.status == 200 {
-                    c.env
-                        .learn(extract_hikvision(&r.body, Some(ep.addr.port())));
-                }
+                c.env
+                    .learn(extract_hikvision(&r.body, Some(ep.addr.port())));
             }
         }
         Some("dahua") => {
@@ -810,29 +810,29 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             }
         }
     }
-    if let Some(port) = telnet_port {
-        if !env.budget.locked() {
-            let mut tl = data.telnet.pairs.clone();
-            if let Some(k) = &known {
-                tl.insert(0, k.clone());
-            }
-            for (u, p) in tl {
-                let Ok(slot) = env.budget.acquire().await else {
+    if let Some(port) = telnet_port
+        && !env.budget.locked()
+    {
+        let mut tl = data.telnet.pairs.clone();
+        if let Some(k) = &known {
+            tl.insert(0, k.clone());
+        }
+        for (u, p) in tl {
+            let Ok(slot) = env.budget.acquire().await else {
+                break;
+            };
+            let (outcome, ev) = attempt(&c, Proto::Telnet, port, &u, &p).await;
+            slot.finish(&outcome);
+            match outcome {
+                AuthOutcome::Valid => {
+                    found.insert(
+                        Proto::Telnet.check_id(),
+                        env.finding(host, Proto::Telnet.check_id(), Some(port), ev),
+                    );
                     break;
-                };
-                let (outcome, ev) = attempt(&c, Proto::Telnet, port, &u, &p).await;
-                slot.finish(&outcome);
-                match outcome {
-                    AuthOutcome::Valid => {
-                        found.insert(
-                            Proto::Telnet.check_id(),
-                            env.finding(host, Proto::Telnet.check_id(), Some(port), ev),
-                        );
-                        break;
-                    }
-                    AuthOutcome::Invalid => continue,
-                    _ => break,
                 }
+                AuthOutcome::Invalid => continue,
+                _ => break,
             }
         }
     }
