@@ -40,7 +40,12 @@ impl Job {
             Some(spec) => camwarden_scan::discover::parse_ports(spec).context("--ports")?,
             None => camwarden_scan::discover::default_ports(),
         };
-        let frameworks = camwarden_core::frameworks::builtin().context("framework catalogs")?;
+        // Findings carry the ids of the Vietnamese instruments; the ETSI provisions they map to
+        // stay in the catalogs (each requirement lists its `etsi` counterparts).
+        let frameworks: Vec<_> = camwarden_core::frameworks::builtin()
+            .into_iter()
+            .filter(|f| !f.id().starts_with("EN303645"))
+            .collect();
         let frameworks = Arc::new(frameworks);
         let requirements: camwarden_scan::pipeline::RequirementMap = {
             let fw = frameworks.clone();

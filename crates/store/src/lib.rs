@@ -148,10 +148,23 @@ pub fn new_scan_meta(
     }
 }
 
-/// Normalise a MAC address to lower-case colon form; None when it is not one.
+/// Normalise a MAC address to lower-case colon form; None when it is not one, or when it is a
+/// placeholder (all zeros, broadcast) that firmware reports when it has none — such a value would
+/// merge unrelated devices.
+/// A serial number usable as an identity key: not empty and not a placeholder.
+pub fn usable_serial(serial: &str) -> Option<&str> {
+    let s = serial.trim();
+    let placeholder = s.is_empty()
+        || s.chars()
+            .all(|c| c == '0' || c == 'F' || c == 'f' || c == '-')
+        || ["unknown", "none", "n/a", "null", "default"].contains(&s.to_ascii_lowercase().as_str());
+    (!placeholder).then_some(s)
+}
+
 pub fn normalise_mac(mac: &str) -> Option<String> {
     let hex: String = mac.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    if hex.len() != 12 {
+    if hex.len() != 12 || hex.chars().all(|c| c == '0') || hex.eq_ignore_ascii_case("ffffffffffff")
+    {
         return None;
     }
     let hex = hex.to_ascii_lowercase();

@@ -62,7 +62,7 @@ fn resolve_device(tx: &Transaction<'_>, ip: &str, id: &Identity) -> Result<Optio
             _ => true,
         }
     };
-    if let Some(serial) = id.serial.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(serial) = id.serial.as_deref().and_then(crate::usable_serial) {
         let mut st = tx.prepare_cached("SELECT id, vendor FROM devices WHERE serial = ?1")?;
         let rows = st.query_map(params![serial], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
         for row in rows {
@@ -108,7 +108,10 @@ fn resolve_device(tx: &Transaction<'_>, ip: &str, id: &Identity) -> Result<Optio
     })?;
     for row in rows {
         let (did, vendor, serial, mac) = row?;
-        let serial_conflict = matches!((&id.serial, &serial), (Some(a), Some(b)) if a != b);
+        let serial_conflict = matches!(
+            (id.serial.as_deref().and_then(crate::usable_serial), serial.as_deref().and_then(crate::usable_serial)),
+            (Some(a), Some(b)) if a != b
+        );
         let mac_conflict = matches!(
             (id.mac.as_deref().and_then(normalise_mac), &mac),
             (Some(a), Some(b)) if a != *b
@@ -129,6 +132,7 @@ fn write_host(
     let ip = h.ip.to_string();
     let id = &h.identity;
     let mac = id.mac.as_deref().and_then(normalise_mac);
+    let serial = id.serial.as_deref().and_then(crate::usable_serial);
     let now = &scan.started_at;
     let device = match resolve_device(tx, &ip, id)? {
         Some(did) => {
@@ -165,7 +169,7 @@ fn write_host(
                  VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     unit, now, scan.id, ip, id.camera, id.vendor, id.brand, id.model, id.firmware,
-                    id.serial, mac, id.uuid
+                    serial, mac, id.uuid
                 ],
             )?;
             tx.last_insert_rowid()

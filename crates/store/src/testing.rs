@@ -62,6 +62,23 @@ pub fn contract_suite<S: Store>(make: impl Fn() -> S) {
     moved_device_keeps_identity(&make());
     diff_reports_new_and_fixed(&make());
     unknown_scan_is_not_found(&make());
+    placeholder_keys_do_not_merge_devices(&make());
+}
+
+/// Regression: firmware that reports an all-zero MAC or a `0` serial must not make every such
+/// camera one device (found by the store/report review).
+fn placeholder_keys_do_not_merge_devices<S: Store>(s: &S) {
+    let m = new_scan_meta("op", "", &scope(), &[], None, "{}");
+    s.begin_scan(&m).expect("begin");
+    s.record_hosts(
+        &m.id,
+        &[
+            host("10.0.0.21", Some("0"), Some("00:00:00:00:00:00"), &[]),
+            host("10.0.0.22", Some("0"), Some("00:00:00:00:00:00"), &[]),
+        ],
+    )
+    .expect("record");
+    assert_eq!(s.list_devices().expect("devices").len(), 2);
 }
 
 fn scope() -> Vec<String> {
