@@ -75,8 +75,15 @@ impl Credentials {
         }
     }
 
+    /// One credential for every address (typed at a prompt).
+    pub fn single(cred: OwnerCredential) -> Self {
+        let all = ScopeSet::parse(&["0.0.0.0/0".to_string()], &[]).unwrap_or_default();
+        Credentials {
+            entries: vec![(all, cred)],
+        }
+    }
+
     /// The credential for an address: the first entry whose target contains it.
-    #[allow(dead_code)] // used by the credentialed audit (issue 3), next
     pub fn for_ip(&self, ip: Ipv4Addr) -> Option<&OwnerCredential> {
         self.entries
             .iter()

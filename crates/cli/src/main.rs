@@ -4,6 +4,7 @@
 //! exit codes in exactly one place ([`exit_code`]).
 
 mod cmds;
+mod conformity;
 mod creds;
 mod run;
 
@@ -27,6 +28,14 @@ enum Cmd {
     Demo(cmds::demo::Args),
     /// Run the emulated lab of cameras, recorders, decoys and hostile hosts on loopback.
     Lab(cmds::lab::Args),
+    /// Scan with the owner's credentials and judge conformity with QCVN 135 / QCVN 11 / QĐ 724.
+    Audit(cmds::audit::Args),
+    /// Judge a stored scan again (after a catalog update or new documents), without re-scanning.
+    Judge(cmds::judge::Args),
+    /// Attach or list documentary evidence (policies, certificates) for models or devices.
+    Evidence(cmds::evidence::Args),
+    /// List or show the requirement catalogs.
+    Frameworks(cmds::frameworks::Args),
     /// Seal or check the owner's credentials file for credentialed audits.
     Creds(cmds::creds::Args),
 }
@@ -75,6 +84,10 @@ fn main() {
             Cmd::Demo(a) => cmds::demo::run(a).await,
             Cmd::Lab(a) => cmds::lab::run(a).await,
             Cmd::Creds(a) => cmds::creds::run(a).await,
+            Cmd::Audit(a) => cmds::audit::run(a).await,
+            Cmd::Judge(a) => cmds::judge::run(a).await,
+            Cmd::Evidence(a) => cmds::evidence::run(a).await,
+            Cmd::Frameworks(a) => cmds::frameworks::run(a).await,
         }
     });
     if let Err(e) = result {

@@ -75,6 +75,7 @@ impl Job {
             budget: BudgetPolicy::default(),
             requirements,
             discover_only: o.discover_only,
+            credentials: None,
         };
         let options_json = serde_json::json!({
             "ports": cfg.discover.ports,
@@ -146,6 +147,7 @@ pub fn default_db_path() -> PathBuf {
 
 /// What a finished scan produced.
 pub struct ScanResult {
+    pub meta: camwarden_core::model::ScanMeta,
     pub hosts: Vec<HostReport>,
     pub summary: SummaryLine,
     pub scan_id: Option<String>,
@@ -300,6 +302,7 @@ pub async fn execute(job: Job, out: Outputs) -> anyhow::Result<ScanResult> {
         std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(ScanResult {
+        meta: meta.clone(),
         hosts,
         summary,
         scan_id: store.as_ref().map(|_| meta.id.clone()),

@@ -72,10 +72,16 @@ pub struct Run {
 
 /// Run the binary with `args`, killing it after `limit` (a hang detector, not a timing test).
 pub fn camwarden(args: &[&str], limit: Duration) -> Run {
+    camwarden_env(args, &[], limit)
+}
+
+/// The same, with extra environment variables.
+pub fn camwarden_env(args: &[&str], envs: &[(&str, &str)], limit: Duration) -> Run {
     let bin = assert_cmd::cargo::cargo_bin("camwarden");
     let started = Instant::now();
     let mut child = Command::new(bin)
         .args(args)
+        .envs(envs.iter().copied())
         .env("CAMWARDEN_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -179,6 +185,7 @@ pub fn hosts_from_lines(lines: &[serde_json::Value]) -> Vec<HostReport> {
             facts: Vec::new(),
             findings: Vec::new(),
             checks_ran: Vec::new(),
+            credentialed: Default::default(),
         });
     }
     for l in lines.iter().filter(|l| l["type"] == "finding") {

@@ -199,6 +199,10 @@ pub struct HostReport {
     /// Ids of the checks that ran on this host (a requirement can only pass on a check that ran).
     #[serde(default)]
     pub checks_ran: Vec<String>,
+    /// Settings read with the owner's credentials (credentialed audit), in the judge's
+    /// vocabulary (`telnet-enabled`, `lockout-enabled`…). Never a secret.
+    #[serde(default)]
+    pub credentialed: std::collections::BTreeMap<String, String>,
 }
 
 impl HostReport {

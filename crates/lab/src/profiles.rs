@@ -749,6 +749,61 @@ fn hik_device_info(p: Profile) -> String {
     )
 }
 
+/// Configuration views a credentialed audit reads. The old camera was left as installed (UPnP
+/// and the EZVIZ cloud on, two users, lock-out after 7 failures); the new one is hardened.
+fn isapi_view(p: Profile, path: &str) -> Option<String> {
+    let old = p == Profile::HikvisionOld;
+    let x = |body: &str| format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}");
+    let ns = "xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"";
+    let on = |b: bool| if b { "true" } else { "false" };
+    Some(match path {
+        "/ISAPI/Security/users" => x(&format!(
+            "<UserList version=\"2.0\" {ns}><User><id>1</id><userName>admin</userName><userLevel>Administrator</userLevel></User>{}</UserList>",
+            if old {
+                "<User><id>2</id><userName>operator</userName><userLevel>Operator</userLevel></User>"
+            } else {
+                ""
+            }
+        )),
+        "/ISAPI/Security/adminAccesses" => x(&format!(
+            "<AdminAccessProtocolList version=\"2.0\" {ns}><AdminAccessProtocol><id>1</id><enabled>{}</enabled><protocol>HTTP</protocol><portNo>80</portNo></AdminAccessProtocol><AdminAccessProtocol><id>2</id><enabled>{}</enabled><protocol>HTTPS</protocol><portNo>443</portNo></AdminAccessProtocol><AdminAccessProtocol><id>3</id><enabled>true</enabled><protocol>RTSP</protocol><portNo>554</portNo></AdminAccessProtocol></AdminAccessProtocolList>",
+            on(old),
+            on(!old)
+        )),
+        "/ISAPI/System/Network/telnetd" => x(&format!(
+            "<Telnetd version=\"2.0\" {ns}><enabled>false</enabled></Telnetd>"
+        )),
+        "/ISAPI/System/Network/ssh" => x(&format!(
+            "<SSH version=\"2.0\" {ns}><enabled>false</enabled></SSH>"
+        )),
+        "/ISAPI/System/Network/UPnP" => x(&format!(
+            "<UPnP version=\"2.0\" {ns}><enabled>{}</enabled></UPnP>",
+            on(old)
+        )),
+        "/ISAPI/System/Network/EZVIZ" => x(&format!(
+            "<EZVIZ version=\"2.0\" {ns}><enabled>{}</enabled></EZVIZ>",
+            on(old)
+        )),
+        "/ISAPI/System/time" => x(&format!(
+            "<Time version=\"2.0\" {ns}><timeMode>{}</timeMode><timeZone>CST-7:00:00</timeZone></Time>",
+            if old { "manual" } else { "NTP" }
+        )),
+        "/ISAPI/System/time/ntpServers" => x(&format!(
+            "<NTPServerList version=\"2.0\" {ns}><NTPServer><id>1</id><addressingFormatType>hostname</addressingFormatType><hostName>{}</hostName><portNo>123</portNo></NTPServer></NTPServerList>",
+            if old {
+                "time.windows.com"
+            } else {
+                "ntp.agency.example"
+            }
+        )),
+        "/ISAPI/Security/illegalLoginLock" => x(&format!(
+            "<IllegalLoginLock version=\"2.0\" {ns}><enabled>true</enabled><maxIllegalLoginTimes>{}</maxIllegalLoginTimes></IllegalLoginLock>",
+            if old { 7 } else { 5 }
+        )),
+        _ => return None,
+    })
+}
+
 fn hik_user_check(dev: &Dev, req: &Req) -> Resp {
     let server = if dev.profile == Profile::HikvisionOld {
         "App-webs/"
@@ -1013,6 +1068,10 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
                     Resp::new(200).header("Server", server).header("Content-Type", "application/xml").body(hik_device_info(dev.profile))
                 }
                 ("POST", "/onvif/device_service") if dev.profile == Profile::HikvisionOld => onvif(dev, req, "HIKVISION", "DS-2CD2032-I", "V5.4.0 build 160530", "DS-2CD2032-I20160601AACH123456789"),
+                ("GET", p) if isapi_view(dev.profile, p).is_some() => match dev.judge(req, "GET", false) {
+                    Auth::Ok(_) => Resp::new(200).header("Server", server).header("Content-Type", "application/xml").body(isapi_view(dev.profile, p).unwrap_or_default()),
+                    _ => challenge(dev, Some(server)),
+                },
                 _ => Resp::new(404).header("Server", server).html("<html><body>404 Not Found</body></html>"),
             }
         }

@@ -377,6 +377,7 @@ mod tests {
             facts: vec![],
             findings: vec![],
             checks_ran: vec![],
+            credentialed: Default::default(),
         };
         host.findings.push(Finding {
             ip: "127.0.0.5".into(),

@@ -44,6 +44,11 @@ pub fn t(lang: Lang, key: &str) -> &str {
     table(lang).get(key).map(String::as_str).unwrap_or(key)
 }
 
+/// The text for `key` with a `'static` lifetime (the tables live for the whole process).
+pub fn t_static(lang: Lang, key: &'static str) -> &'static str {
+    table(lang).get(key).map(String::as_str).unwrap_or(key)
+}
+
 /// The name of a severity.
 pub fn severity(lang: Lang, s: Severity) -> &'static str {
     let key = match s {

@@ -92,6 +92,7 @@ mod tests {
                 evidence: "GET /system/deviceInfo?auth=… → 200 application/xml".into(),
             }],
             checks_ran: vec!["cve-2017-7921".into()],
+            credentialed: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! Everything a device sent (banners, titles, evidence) is attacker-controlled: the HTML writer
 //! escapes every such string, and the terminal table strips control characters.
 
+pub mod conformity;
 pub mod html;
 pub mod i18n;
 pub mod jsonl;

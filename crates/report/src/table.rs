@@ -79,6 +79,7 @@ mod tests {
             facts: vec![],
             findings: vec![],
             checks_ran: vec![],
+            credentialed: Default::default(),
         };
         let s = render(&[h], &HashMap::new(), Lang::En);
         assert!(s.contains("127.0.0.9"));

@@ -25,6 +25,10 @@ use tokio_util::sync::CancellationToken;
 /// Maps a check id to the requirement ids it bears on (filled from the framework catalogs).
 pub type RequirementMap = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
 
+/// The owner's credential for an address, for a credentialed audit (`camwarden audit`).
+pub type CredentialMap =
+    Arc<dyn Fn(Ipv4Addr) -> Option<crate::audit::OwnerCredential> + Send + Sync>;
+
 /// Everything a scan needs besides the scope.
 #[derive(Clone)]
 pub struct ScanConfig {
@@ -37,6 +41,8 @@ pub struct ScanConfig {
     pub requirements: RequirementMap,
     /// Only find open ports: no identification, no checks.
     pub discover_only: bool,
+    /// Owner credentials: when set, cameras with a credential get a read-only credentialed audit.
+    pub credentials: Option<CredentialMap>,
 }
 
 /// What the pipeline reports while it runs.
@@ -172,6 +178,7 @@ fn open_ports_only(ip: Ipv4Addr, open: &[u16]) -> HostReport {
         facts: Vec::new(),
         findings: Vec::new(),
         checks_ran: Vec::new(),
+        credentialed: Default::default(),
     }
 }
 
@@ -189,10 +196,43 @@ pub async fn audit_host(
     let budget = Arc::new(CredentialBudget::new(cfg.budget));
     let env = CheckEnv::new(net.clone(), kb.clone(), budget, cfg.checks);
     let mut findings = Vec::new();
+    let mut credentialed = std::collections::BTreeMap::new();
     if host.identity.camera {
         findings = run_checks(&host, &env).await;
-        // What the checks learned (device info read through a weakness or a default
-        // credential) sharpens the identity; version-based CVEs use the final identity.
+        // A credentialed audit (owner's credentials) reads the device's own settings.
+        if let Some(cred) = cfg.credentials.as_ref().and_then(|c| c(ip)) {
+            let probe = HostReport {
+                ip,
+                ports: host.ports.clone(),
+                identity: host.identity.clone(),
+                facts: Vec::new(),
+                findings: Vec::new(),
+                checks_ran: Vec::new(),
+                credentialed: Default::default(),
+            };
+            let facts = crate::audit::collect_host(net, &probe, &cred).await;
+            if !facts.errors.is_empty() {
+                tracing::info!(%ip, errors = facts.errors.len(), "credentialed audit: some views could not be read");
+            }
+            credentialed = crate::audit::judge_facts(&facts);
+            credentialed.insert("authenticated".into(), facts.authenticated.to_string());
+            let vendor = host.identity.vendor.clone().unwrap_or_default();
+            env.learn(crate::identify::facts_from_device_info(
+                &vendor,
+                facts.get("model"),
+                facts
+                    .get("firmware")
+                    .map(|f| match facts.get("firmware.build") {
+                        Some(b) if !f.contains("build") => format!("{f} {b}"),
+                        _ => f.to_string(),
+                    })
+                    .as_deref(),
+                None,
+            ));
+        }
+        // What the checks and the audit learned (device info read through a weakness, a
+        // default credential or the owner's account) sharpens the identity; version-based
+        // CVEs use the final identity.
         let learned = env.learned.lock().map(|l| l.clone()).unwrap_or_default();
         if !learned.is_empty() {
             host.facts.extend(learned);
@@ -213,6 +253,7 @@ pub async fn audit_host(
         facts: host.facts.clone(),
         findings,
         checks_ran: env.checks_ran(),
+        credentialed,
     }
 }
 

@@ -105,6 +105,42 @@ pub struct DeviceRow {
     pub worst_severity: Option<String>,
 }
 
+/// A document attached as evidence (see `camwarden evidence add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub id: i64,
+    pub vendor: Option<String>,
+    /// The model it covers, or…
+    pub model: Option<String>,
+    /// …the one device it covers (serial, MAC or address).
+    pub device_key: Option<String>,
+    /// The requirement it settles, or…
+    pub requirement: Option<String>,
+    /// …the kind of document, settling every requirement that accepts that kind.
+    pub kind: Option<String>,
+    pub reference: String,
+    pub sha256: String,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+impl DocumentRecord {
+    /// Does this document cover a device of this vendor/model/key?
+    pub fn covers(&self, vendor: Option<&str>, model: Option<&str>, device_key: &str) -> bool {
+        let norm = |s: &str| s.trim().to_ascii_lowercase();
+        if let Some(k) = &self.device_key {
+            return norm(k) == norm(device_key);
+        }
+        let model_ok = matches!((&self.model, model), (Some(a), Some(b)) if norm(a) == norm(b));
+        let vendor_ok = match (&self.vendor, vendor) {
+            (Some(a), Some(b)) => norm(a) == norm(b),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        model_ok && vendor_ok
+    }
+}
+
 /// The storage interface.
 pub trait Store: Send + Sync {
     /// Record the start of a scan.
@@ -121,6 +157,9 @@ pub trait Store: Send + Sync {
     fn compare(&self, previous: &str, current: &str) -> Result<ScanDiff>;
     /// Compare with the latest earlier finished scan of the same scope, if there is one.
     fn compare_with_previous(&self, scan_id: &str) -> Result<Option<ScanDiff>>;
+    /// Attach a document (its reference and SHA-256, never its content).
+    fn add_document(&self, d: &DocumentRecord) -> Result<i64>;
+    fn documents(&self) -> Result<Vec<DocumentRecord>>;
 }
 
 /// A new scan record stamped now, with a time-ordered id.

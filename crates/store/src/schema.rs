@@ -49,6 +49,7 @@ CREATE TABLE observations (
     identity_json TEXT NOT NULL,
     facts_json TEXT NOT NULL,
     checks_ran_json TEXT NOT NULL DEFAULT '[]',
+    credentialed_json TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (scan_id, device_id)
 );
 CREATE TABLE findings (
@@ -68,6 +69,23 @@ CREATE TABLE findings (
     evidence TEXT NOT NULL
 );
 CREATE INDEX findings_scan ON findings(scan_id);
+-- Documentary evidence: a reference and its digest, attached to a model or a device, for one
+-- requirement or for every requirement that accepts its kind. The document itself stays with
+-- the organisation's records.
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    vendor TEXT,
+    model TEXT,
+    device_key TEXT,
+    requirement TEXT,
+    kind TEXT,
+    reference TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    CHECK (model IS NOT NULL OR device_key IS NOT NULL),
+    CHECK (requirement IS NOT NULL OR kind IS NOT NULL)
+);
 CREATE INDEX findings_device ON findings(device_id);
 "#;
 

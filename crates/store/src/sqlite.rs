@@ -1,6 +1,6 @@
 //! The embedded SQLite store.
 
-use crate::{DeviceRow, Error, Result, ScanRow, Store, normalise_mac, schema};
+use crate::{DeviceRow, DocumentRecord, Error, Result, ScanRow, Store, normalise_mac, schema};
 use camwarden_core::model::{
     Category, Finding, HostReport, Identity, PortInfo, ScanDiff, ScanMeta, Severity, SummaryLine,
 };
@@ -176,8 +176,8 @@ fn write_host(
         }
     };
     tx.execute(
-        "INSERT OR REPLACE INTO observations(scan_id, device_id, ip, ports_json, identity_json, facts_json, checks_ran_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR REPLACE INTO observations(scan_id, device_id, ip, ports_json, identity_json, facts_json, checks_ran_json, credentialed_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             scan.id,
             device,
@@ -185,7 +185,8 @@ fn write_host(
             serde_json::to_string(&h.ports)?,
             serde_json::to_string(&h.identity)?,
             serde_json::to_string(&h.facts)?,
-            serde_json::to_string(&h.checks_ran)?
+            serde_json::to_string(&h.checks_ran)?,
+            serde_json::to_string(&h.credentialed)?
         ],
     )?;
     let mut st = tx.prepare_cached(
@@ -365,7 +366,7 @@ impl Store for SqliteStore {
     fn scan_hosts(&self, scan_id: &str) -> Result<Vec<HostReport>> {
         let conn = self.lock();
         let mut st = conn.prepare(
-            "SELECT device_id, ip, ports_json, identity_json, facts_json, checks_ran_json FROM observations
+            "SELECT device_id, ip, ports_json, identity_json, facts_json, checks_ran_json, credentialed_json FROM observations
              WHERE scan_id = ?1 ORDER BY device_id",
         )?;
         let rows = st.query_map(params![scan_id], |r| {
@@ -376,6 +377,7 @@ impl Store for SqliteStore {
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
             ))
         })?;
         let mut hosts = Vec::new();
@@ -385,7 +387,7 @@ impl Store for SqliteStore {
              WHERE scan_id = ?1 AND device_id = ?2 ORDER BY id",
         )?;
         for row in rows {
-            let (did, ip, ports, identity, facts, checks_ran) = row?;
+            let (did, ip, ports, identity, facts, checks_ran, credentialed) = row?;
             let ports: Vec<PortInfo> = serde_json::from_str(&ports)?;
             let identity: Identity = serde_json::from_str(&identity)?;
             let frows = fst.query_map(params![scan_id, did], |r| {
@@ -431,6 +433,7 @@ impl Store for SqliteStore {
                 facts: serde_json::from_str(&facts)?,
                 findings,
                 checks_ran: serde_json::from_str(&checks_ran)?,
+                credentialed: serde_json::from_str(&credentialed)?,
             });
         }
         Ok(hosts)
@@ -496,6 +499,46 @@ impl Store for SqliteStore {
                 .map(|(d, c)| (ip_of(*d), c.clone()))
                 .collect(),
         })
+    }
+
+    fn add_document(&self, d: &DocumentRecord) -> Result<i64> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO documents(vendor, model, device_key, requirement, kind, reference, sha256, added_by, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![d.vendor, d.model, d.device_key, d.requirement, d.kind, d.reference, d.sha256, d.added_by, d.added_at],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => Error {
+                kind: camwarden_core::ErrorKind::InvalidArgument,
+                msg: "a document needs a model or a device, and a requirement or a kind".into(),
+            },
+            e => e.into(),
+        })?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn documents(&self) -> Result<Vec<DocumentRecord>> {
+        let conn = self.lock();
+        let mut st = conn.prepare(
+            "SELECT id, vendor, model, device_key, requirement, kind, reference, sha256, added_by, added_at
+             FROM documents ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(DocumentRecord {
+                id: r.get(0)?,
+                vendor: r.get(1)?,
+                model: r.get(2)?,
+                device_key: r.get(3)?,
+                requirement: r.get(4)?,
+                kind: r.get(5)?,
+                reference: r.get(6)?,
+                sha256: r.get(7)?,
+                added_by: r.get(8)?,
+                added_at: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn compare_with_previous(&self, scan_id: &str) -> Result<Option<ScanDiff>> {

@@ -39,6 +39,7 @@ fn host(ip: &str, serial: Option<&str>, mac: Option<&str>, checks: &[&str]) -> H
             })
             .collect(),
         checks_ran: vec!["default-credential-http".into()],
+        credentialed: Default::default(),
     }
 }
 
@@ -63,6 +64,37 @@ pub fn contract_suite<S: Store>(make: impl Fn() -> S) {
     diff_reports_new_and_fixed(&make());
     unknown_scan_is_not_found(&make());
     placeholder_keys_do_not_merge_devices(&make());
+    documents_round_trip(&make());
+}
+
+fn documents_round_trip<S: Store>(s: &S) {
+    let d = crate::DocumentRecord {
+        id: 0,
+        vendor: Some("hikvision".into()),
+        model: Some("DS-2CD2386G2-IU".into()),
+        device_key: None,
+        requirement: Some("QCVN135:2024/2.2.1".into()),
+        kind: None,
+        reference: "psirt-policy.pdf".into(),
+        sha256: "ab".repeat(32),
+        added_by: "officer".into(),
+        added_at: "2026-11-22T10:00:00Z".into(),
+    };
+    let id = s.add_document(&d).expect("add");
+    let all = s.documents().expect("list");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, id);
+    assert!(all[0].covers(Some("hikvision"), Some("ds-2cd2386g2-iu"), "x"));
+    assert!(!all[0].covers(Some("dahua"), Some("DS-2CD2386G2-IU"), "x"));
+    let bad = crate::DocumentRecord {
+        model: None,
+        device_key: None,
+        ..d
+    };
+    assert_eq!(
+        s.add_document(&bad).expect_err("no target").kind,
+        camwarden_core::ErrorKind::InvalidArgument
+    );
 }
 
 /// Regression: firmware that reports an all-zero MAC or a `0` serial must not make every such

@@ -594,6 +594,7 @@ fn judge_input_from_host_collects_identity_facts() {
             Category::DefaultCredential,
         )],
         checks_ran: vec!["default-credential-rtsp".into()],
+        credentialed: Default::default(),
     };
     let input = JudgeInput::from_host(&host, ["default-credential-rtsp".to_string()]);
     assert_eq!(input.device, "3c:ef:8c:00:00:01");

@@ -142,3 +142,128 @@ mod tests {
         assert_eq!(f.get("users.default_names_present"), Some("admin"));
     }
 }
+
+/// The credentialed facts in the judge's vocabulary (`credentialed:<slug>` conditions of the
+/// framework catalogs): kebab-case keys, `true`/`false` values where the device said so.
+pub fn judge_facts(a: &AuditFacts) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let flag = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" | "enabled" => Some("true"),
+        "false" | "0" | "off" | "no" | "disabled" => Some("false"),
+        _ => None,
+    };
+    for proto in [
+        "telnet", "ssh", "upnp", "p2p", "http", "https", "rtsp", "ftp",
+    ] {
+        if let Some(v) = a.get(&format!("protocol.{proto}.enabled")).and_then(flag) {
+            out.insert(format!("{proto}-enabled"), v.to_string());
+        }
+    }
+    if let Some(v) = a.get("lockout.enabled").and_then(flag) {
+        out.insert("lockout-enabled".into(), v.into());
+    }
+    if let Some(n) = a
+        .get("lockout.max_attempts")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+    {
+        out.insert("lockout-max-attempts".into(), n.to_string());
+        // The device exposes its lock-out settings to the administrator (Decision 724 2.1).
+        out.insert("lockout-configurable".into(), "true".into());
+        // Decision 724: lock after at most 5 failures.
+        out.insert("lockout-within-724".into(), (n > 0 && n <= 5).to_string());
+    }
+    if let Some(v) = a.get("ntp.enabled").and_then(flag) {
+        out.insert("ntp-enabled".into(), v.into());
+    }
+    if let Some(n) = a.get("users.count") {
+        out.insert("users-count".into(), n.into());
+    }
+    if let Some(n) = a.get("users.admin_count") {
+        out.insert("admin-count".into(), n.into());
+    }
+    if let Some(n) = a.get("users.shared_count") {
+        out.insert("shared-accounts".into(), (n != "0").to_string());
+    }
+    if let Some(names) = a.get("users.default_names_present") {
+        out.insert(
+            "default-account-present".into(),
+            (!names.is_empty()).to_string(),
+        );
+    }
+    for key in ["firmware", "model", "serial", "manufacturer"] {
+        if let Some(v) = a.get(key) {
+            out.insert(key.into(), v.into());
+        }
+    }
+    // Reading the user list or settings with the owner's account shows the account can be
+    // administered remotely, i.e. its password changed (QCVN 135 2.1.4).
+    if a.authenticated && a.get("users.count").is_some() {
+        out.insert("password-change".into(), "supported".into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod judge_fact_tests {
+    use super::*;
+
+    #[test]
+    fn audit_facts_become_judge_slugs() {
+        let mut a = AuditFacts {
+            authenticated: true,
+            ..AuditFacts::default()
+        };
+        a.push("protocol.telnet.enabled", "false", "t");
+        a.push("protocol.https.enabled", "true", "t");
+        a.push("lockout.enabled", "true", "t");
+        a.push("lockout.max_attempts", "7", "t");
+        a.push("users.count", "2", "t");
+        a.push("users.default_names_present", "admin", "t");
+        let j = judge_facts(&a);
+        assert_eq!(j["telnet-enabled"], "false");
+        assert_eq!(j["https-enabled"], "true");
+        assert_eq!(j["lockout-within-724"], "false");
+        assert_eq!(j["default-account-present"], "true");
+        assert_eq!(j["password-change"], "supported");
+    }
+}
+
+/// Run every credentialed collector that fits the host: the vendor's own API (Hikvision ISAPI,
+/// Dahua CGI) and ONVIF on the web ports that answer it. Read-only throughout.
+pub async fn collect_host(
+    net: &crate::net::Net,
+    host: &camwarden_core::model::HostReport,
+    cred: &OwnerCredential,
+) -> AuditFacts {
+    use crate::proto::http::{Endpoint, Http};
+    let http = Http::new(net.clone());
+    let mut web: Vec<Endpoint> = host
+        .ports
+        .iter()
+        .filter(|p| p.service == "http" || p.service == "onvif")
+        .map(|p| Endpoint::new(std::net::SocketAddrV4::new(host.ip, p.port), p.tls))
+        .collect();
+    // HTTPS first: a hardened device only serves its API there (HTTP just redirects).
+    web.sort_by_key(|e| !e.tls);
+    let mut out = AuditFacts::default();
+    if let Some(ep) = web.iter().find(|e| e.addr.port() != 8899).copied() {
+        match host.identity.vendor.as_deref() {
+            Some("hikvision") => out.merge(hikvision::collect(&http, ep, cred).await),
+            Some("dahua") => out.merge(dahua::collect(&http, ep, cred).await),
+            _ => {}
+        }
+    }
+    for ep in web.iter().take(3) {
+        let probe = crate::proto::onvif::get_system_date_and_time(
+            &http,
+            *ep,
+            crate::proto::onvif::DEVICE_SERVICE,
+        )
+        .await;
+        if probe.is_ok_and(|(r, s, _)| r.status == 200 && s.fault.is_none() && s.has("Year")) {
+            out.merge(onvif::collect(&http, *ep, crate::proto::onvif::DEVICE_SERVICE, cred).await);
+            break;
+        }
+    }
+    out
+}

@@ -34,6 +34,9 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// Times a probe that hit resource exhaustion on our side is retried before it is given up.
+pub const MAX_RETRIES: u8 = 8;
+
 /// Hosts per block (see the module documentation).
 pub const BLOCK_HOSTS: u64 = 1024;
 
@@ -194,6 +197,8 @@ async fn sweep(
         let order = Permutation::new(pairs, cfg.seed ^ (b.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
         let mut tasks = tokio::task::JoinSet::new();
         let mut retry: Vec<u64> = Vec::new();
+        // Attempts per pair that hit exhaustion; a pair is given up after MAX_RETRIES.
+        let mut attempts: std::collections::HashMap<u64, u8> = std::collections::HashMap::new();
         let mut queue: Box<dyn Iterator<Item = u64> + Send> =
             Box::new(order.iter().collect::<Vec<_>>().into_iter());
         loop {
@@ -204,6 +209,11 @@ async fn sweep(
                         retry.push(j);
                     }
                 }
+                retry.retain(|j| {
+                    let n = attempts.entry(*j).or_insert(0);
+                    *n += 1;
+                    *n <= MAX_RETRIES
+                });
                 if retry.is_empty() || cancel.is_cancelled() {
                     break;
                 }

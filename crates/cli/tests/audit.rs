@@ -1,0 +1,249 @@
+//! Credentialed audit and conformity (issue 3): verdicts follow the lab devices' configured
+//! settings, documents re-judge a stored scan without a new scan, and the owner's password
+//! appears nowhere — not in the database, the reports, the stream or the program's output.
+
+use crate::util::{RunningLab, camwarden_env};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+const PASSPHRASE: &str = "integration passphrase 2026";
+/// The hardened lab camera's password (see the lab's HikvisionNew profile).
+const STRONG: &str = "Hk!v7-Strong#2026";
+
+fn verdict(json: &serde_json::Value, ip: &str, req: &str) -> (String, Vec<serde_json::Value>) {
+    let dev = json["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["ip"] == ip)
+        .unwrap_or_else(|| panic!("device {ip} in the report"));
+    let fw = req.split('/').next().expect("framework prefix");
+    let c = dev["conformity"]
+        .as_array()
+        .expect("conformity")
+        .iter()
+        .find(|c| c["framework"] == fw)
+        .unwrap_or_else(|| panic!("{fw} judged"));
+    let v = c["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .find(|v| v["requirement"] == req)
+        .unwrap_or_else(|| panic!("{req} judged"));
+    (
+        v["verdict"].as_str().unwrap_or("").to_string(),
+        v["trail"].as_array().cloned().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn audit_verdicts_follow_settings_and_no_credential_leaks() {
+    let lab = RunningLab::start(camwarden_lab::LabSpec::builtin(Ipv4Addr::new(
+        127, 84, 0, 0,
+    )));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let env = [("CAMWARDEN_PASSPHRASE", PASSPHRASE)];
+    let limit = Duration::from_secs(180);
+    std::fs::write(
+        p("plain.toml"),
+        format!("[[device]]\ntarget = \"127.84.0.10\"\nusername = \"admin\"\npassword = \"12345\"\n\n[[device]]\ntarget = \"127.84.0.11\"\nusername = \"admin\"\npassword = \"{STRONG}\"\n"),
+    )
+    .expect("write creds");
+    let seal = camwarden_env(
+        &[
+            "creds",
+            "seal",
+            &p("plain.toml"),
+            "--out",
+            &p("creds.sealed"),
+        ],
+        &env,
+        limit,
+    );
+    assert!(seal.status.success(), "{}", seal.stderr);
+    std::fs::remove_file(p("plain.toml")).expect("remove plain");
+
+    let audit = camwarden_env(
+        &[
+            "audit",
+            "127.84.0.10",
+            "127.84.0.11",
+            "--credentials",
+            &p("creds.sealed"),
+            "--db",
+            &p("a.db"),
+            "--html",
+            &p("conf.html"),
+            "--json",
+            &p("conf.json"),
+            "--jsonl",
+            &p("scan.jsonl"),
+            "--lang",
+            "en",
+            "-q",
+        ],
+        &env,
+        limit,
+    );
+    assert!(audit.status.success(), "audit failed: {}", audit.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("conf.json")).expect("json"))
+            .expect("parse");
+
+    // Old camera, left as installed: default password, UPnP and cloud P2P on (read with creds).
+    assert_eq!(
+        verdict(&json, "127.84.0.10", "QCVN135:2024/2.1.1").0,
+        "fail"
+    );
+    let (v, trail) = verdict(&json, "127.84.0.10", "QCVN135:2024/2.6.1");
+    assert_eq!(v, "fail", "{trail:?}");
+    assert!(
+        trail
+            .iter()
+            .any(|t| t["key"] == "upnp-enabled" && t["value"] == "true"),
+        "{trail:?}"
+    );
+    assert_eq!(verdict(&json, "127.84.0.10", "QCVN11:2026/2.6.1").0, "fail");
+    // Hardened camera: unique password, unused services off, HTTPS only.
+    assert_eq!(
+        verdict(&json, "127.84.0.11", "QCVN135:2024/2.1.1").0,
+        "pass"
+    );
+    assert_eq!(
+        verdict(&json, "127.84.0.11", "QCVN135:2024/2.6.1").0,
+        "pass"
+    );
+    assert_eq!(
+        verdict(&json, "127.84.0.11", "QCVN135:2024/2.1.4").0,
+        "pass"
+    );
+    assert_eq!(
+        verdict(&json, "127.84.0.11", "QCVN135:2024/2.2.1").0,
+        "needs-document"
+    );
+    // The fleet view carries both regulations.
+    let fleet: Vec<&str> = json["fleet"]
+        .as_array()
+        .expect("fleet")
+        .iter()
+        .filter_map(|f| f["framework"].as_str())
+        .collect();
+    assert!(
+        fleet.contains(&"QCVN135:2024") && fleet.contains(&"QCVN11:2026"),
+        "{fleet:?}"
+    );
+    let html = std::fs::read_to_string(p("conf.html")).expect("html");
+    assert!(html.contains("QCVN 135:2024/BTTTT") && html.contains("QCVN 11:2026/BCA"));
+
+    // A vulnerability-disclosure policy for the model settles 2.2.1 at the next judgement,
+    // with no new scan.
+    std::fs::write(p("psirt-policy.pdf"), b"%PDF-1.4 vendor disclosure policy").expect("write doc");
+    let add = camwarden_env(
+        &[
+            "evidence",
+            "add",
+            "--vendor",
+            "hikvision",
+            "--model",
+            "DS-2CD2386G2-IU",
+            "--requirement",
+            "QCVN135:2024/2.2.1",
+            "--file",
+            &p("psirt-policy.pdf"),
+            "--by",
+            "officer",
+            "--db",
+            &p("a.db"),
+        ],
+        &env,
+        limit,
+    );
+    assert!(add.status.success(), "{}", add.stderr);
+    let judge = camwarden_env(
+        &["judge", "--db", &p("a.db"), "--json", &p("rejudged.json")],
+        &env,
+        limit,
+    );
+    assert!(judge.status.success(), "{}", judge.stderr);
+    let rejudged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("rejudged.json")).expect("json"))
+            .expect("parse");
+    let (v, trail) = verdict(&rejudged, "127.84.0.11", "QCVN135:2024/2.2.1");
+    assert_eq!(v, "pass", "{trail:?}");
+    assert!(
+        trail
+            .iter()
+            .any(|t| t["kind"] == "document" && t["added_by"] == "officer")
+    );
+    lab.stop();
+
+    // The owner's password is nowhere.
+    for f in [
+        "a.db",
+        "a.db-wal",
+        "conf.html",
+        "conf.json",
+        "scan.jsonl",
+        "rejudged.json",
+        "creds.sealed",
+    ] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(f)) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(STRONG),
+                "password found in {f}"
+            );
+        }
+    }
+    for out in [
+        &audit.stdout,
+        &audit.stderr,
+        &judge.stdout,
+        &judge.stderr,
+        &seal.stdout,
+        &seal.stderr,
+    ] {
+        assert!(!out.contains(STRONG), "password in output");
+    }
+}
+
+#[test]
+fn wrong_passphrase_is_refused_without_contacting_anything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plain = dir.path().join("p.toml");
+    let sealed = dir.path().join("s.sealed");
+    std::fs::write(
+        &plain,
+        "[[device]]\ntarget = \"127.85.0.1\"\nusername = \"u\"\npassword = \"Secret-Value-123\"\n",
+    )
+    .expect("write");
+    let seal = camwarden_env(
+        &[
+            "creds",
+            "seal",
+            &plain.display().to_string(),
+            "--out",
+            &sealed.display().to_string(),
+        ],
+        &[("CAMWARDEN_PASSPHRASE", PASSPHRASE)],
+        Duration::from_secs(60),
+    );
+    assert!(seal.status.success(), "{}", seal.stderr);
+    let r = camwarden_env(
+        &[
+            "audit",
+            "127.85.0.1",
+            "-p",
+            "9",
+            "--credentials",
+            &sealed.display().to_string(),
+            "--no-db",
+            "-q",
+        ],
+        &[("CAMWARDEN_PASSPHRASE", "not the passphrase")],
+        Duration::from_secs(60),
+    );
+    assert_eq!(r.status.code(), Some(4), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("wrong passphrase"), "{}", r.stderr);
+    assert!(!r.stderr.contains("Secret-Value-123"));
+}
