@@ -320,9 +320,9 @@ pub fn render_html(input: &ConformityInput, lang: Lang) -> String {
         }
         h.push_str("</div>");
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<footer class=\"muted\">{}</footer></body></html>\n",
+        "<footer class=\"muted\">{}</footer></body></html>",
         esc(t(lang, "footer"))
     );
     h

@@ -19,36 +19,39 @@ pub struct Args {
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum Cmd {
     /// Attach a document.
-    Add {
-        /// The model it covers (with --vendor for precision).
-        #[arg(long, required_unless_present = "device")]
-        model: Option<String>,
-        #[arg(long)]
-        vendor: Option<String>,
-        /// Or the one device it covers (serial, MAC or address).
-        #[arg(long, conflicts_with = "model")]
-        device: Option<String>,
-        /// The requirement it settles, e.g. QCVN135:2024/2.2.1…
-        #[arg(long, required_unless_present = "kind")]
-        requirement: Option<String>,
-        /// …or its kind (vulnerability-disclosure-policy, support-period, conformity-certificate,
-        /// ixit, user-manual, privacy-notice…), settling every requirement that accepts it.
-        #[arg(long)]
-        kind: Option<String>,
-        /// The document file (hashed, not copied).
-        #[arg(long, required_unless_present = "reference")]
-        file: Option<PathBuf>,
-        /// Or a reference (URL, certificate number) with its SHA-256.
-        #[arg(long, requires = "sha256")]
-        reference: Option<String>,
-        #[arg(long)]
-        sha256: Option<String>,
-        /// Who adds it (default $USER).
-        #[arg(long, env = "USER", default_value = "unknown")]
-        by: String,
-    },
+    Add(Box<AddArgs>),
     /// List the documents on record.
     List,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct AddArgs {
+    /// The model it covers (with --vendor for precision).
+    #[arg(long, required_unless_present = "device")]
+    model: Option<String>,
+    #[arg(long)]
+    vendor: Option<String>,
+    /// Or the one device it covers (serial, MAC or address).
+    #[arg(long, conflicts_with = "model")]
+    device: Option<String>,
+    /// The requirement it settles, e.g. QCVN135:2024/2.2.1…
+    #[arg(long, required_unless_present = "kind")]
+    requirement: Option<String>,
+    /// …or its kind (vulnerability-disclosure-policy, support-period, conformity-certificate,
+    /// ixit, user-manual, privacy-notice…), settling every requirement that accepts it.
+    #[arg(long)]
+    kind: Option<String>,
+    /// The document file (hashed, not copied).
+    #[arg(long, required_unless_present = "reference")]
+    file: Option<PathBuf>,
+    /// Or a reference (URL, certificate number) with its SHA-256.
+    #[arg(long, requires = "sha256")]
+    reference: Option<String>,
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Who adds it (default $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    by: String,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -60,17 +63,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("database {}", path.display()))?;
     let mut out = std::io::stdout().lock();
     match args.cmd {
-        Cmd::Add {
-            model,
-            vendor,
-            device,
-            requirement,
-            kind,
-            file,
-            reference,
-            sha256,
-            by,
-        } => {
+        Cmd::Add(a) => {
+            let AddArgs {
+                model,
+                vendor,
+                device,
+                requirement,
+                kind,
+                file,
+                reference,
+                sha256,
+                by,
+            } = *a;
             if let Some(r) = &requirement {
                 let known = camwarden_core::frameworks::builtin()
                     .iter()
