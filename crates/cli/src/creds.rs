@@ -34,6 +34,11 @@ struct Entry {
     target: String,
     username: String,
     password: String,
+    /// A designated test account for `audit --intrusive` (never the administrator's).
+    #[serde(default)]
+    test_username: Option<String>,
+    #[serde(default)]
+    test_password: Option<String>,
 }
 
 /// Credentials matched to targets.
@@ -57,7 +62,18 @@ impl Credentials {
         for (i, e) in f.device.into_iter().enumerate() {
             let scope = ScopeSet::parse(std::slice::from_ref(&e.target), &[])
                 .with_context(|| format!("credentials entry {} target", i + 1))?;
-            entries.push((scope, OwnerCredential::new(&e.username, &e.password)));
+            let mut cred = OwnerCredential::new(&e.username, &e.password);
+            if let (Some(u), Some(p)) = (&e.test_username, &e.test_password) {
+                if *u == e.username {
+                    return Err(camwarden_core::Error::invalid(format!(
+                        "credentials entry {}: the test account must not be the administrator's",
+                        i + 1
+                    ))
+                    .into());
+                }
+                cred = cred.with_test_account(u, p);
+            }
+            entries.push((scope, cred));
         }
         Ok(Credentials { entries })
     }

@@ -247,3 +247,85 @@ fn wrong_passphrase_is_refused_without_contacting_anything() {
     assert!(r.stderr.contains("wrong passphrase"), "{}", r.stderr);
     assert!(!r.stderr.contains("Secret-Value-123"));
 }
+
+#[test]
+fn intrusive_test_locks_the_test_account_never_the_admin() {
+    let mut spec = camwarden_lab::LabSpec::builtin(Ipv4Addr::new(127, 86, 0, 0));
+    // Shorter lock than Decision 724's 5 minutes, so the test can wait it out.
+    spec.lock_for = Some(Duration::from_secs(3));
+    let lab = RunningLab::start(spec);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    std::fs::write(
+        p("creds.toml"),
+        format!(
+            "[[device]]\ntarget = \"127.86.0.11\"\nusername = \"admin\"\npassword = \"{STRONG}\"\ntest_username = \"camtest\"\ntest_password = \"Test!Acct-2026\"\n\n[[device]]\ntarget = \"127.86.0.19\"\nusername = \"admin\"\npassword = \"admin\"\ntest_username = \"camtest\"\ntest_password = \"Test!Acct-2026\"\n"
+        ),
+    )
+    .expect("creds");
+    let limit = Duration::from_secs(240);
+    let refused = camwarden_env(
+        &[
+            "audit",
+            "127.86.0.11",
+            "--credentials",
+            &p("creds.toml"),
+            "--intrusive",
+            "--no-db",
+            "-q",
+        ],
+        &[],
+        limit,
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "intrusive without an authorisation: {}",
+        refused.stderr
+    );
+    let run = camwarden_env(
+        &[
+            "audit",
+            "127.86.0.11",
+            "127.86.0.19",
+            "--credentials",
+            &p("creds.toml"),
+            "--intrusive",
+            "--authorization",
+            "lab test 2026-11",
+            "--no-db",
+            "--json",
+            &p("c.json"),
+            "-q",
+        ],
+        &[],
+        limit,
+    );
+    let stats = lab.stop();
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("WARNING: intrusive"),
+        "a clear warning: {}",
+        run.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("c.json")).expect("json")).expect("parse");
+    // Hardened camera: the lock works, the requirement passes on a check that ran.
+    let (v, trail) = verdict(&json, "127.86.0.11", "QCVN135:2024/2.1.5");
+    assert_eq!(v, "pass", "{trail:?}");
+    // Failed logins do not tell accounts apart on the hardened camera (Decision 724 2.3).
+    assert_eq!(verdict(&json, "127.86.0.11", "QD724:2024/2.3").0, "pass");
+    // Camera without any lock-out: the test proves it.
+    let (v, trail) = verdict(&json, "127.86.0.19", "QCVN135:2024/2.1.5");
+    assert_eq!(v, "fail", "{trail:?}");
+    let hik = &stats.per_device[&Ipv4Addr::new(127, 86, 0, 11)];
+    assert!(
+        hik.lockouts_by_account.get("camtest").copied().unwrap_or(0) >= 1,
+        "{hik:?}"
+    );
+    assert_eq!(
+        hik.lockouts_by_account.get("admin"),
+        None,
+        "the administrator was never locked: {hik:?}"
+    );
+}

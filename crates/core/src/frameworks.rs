@@ -67,6 +67,7 @@ pub const CHECK_IDS: &[&str] = &[
     "cleartext-web-login",
     "weak-tls-protocol",
     "weak-tls-certificate",
+    "login-reveals-account",
     "no-brute-force-protection",
     "outdated-firmware",
 ];

@@ -103,6 +103,35 @@ pub fn check(
     Auth::Bad
 }
 
+/// The user name an Authorization header claims (Basic or Digest), if any.
+pub fn claimed_user(header: Option<&str>) -> String {
+    let Some(h) = header else {
+        return String::new();
+    };
+    if let Some(b) = h.strip_prefix("Basic ") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        return text.split(':').next().unwrap_or("").to_string();
+    }
+    if let Some(d) = h.strip_prefix("Digest ") {
+        return params(d)
+            .into_iter()
+            .find(|(k, _)| k == "username")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+    }
+    String::new()
+}
+
+/// The user name a SOAP UsernameToken claims.
+pub fn token_user(xml: &str) -> String {
+    between(xml, "<wsse:Username", "</wsse:Username>")
+        .unwrap_or("")
+        .to_string()
+}
+
 /// A fresh Digest challenge value.
 pub fn challenge(realm: &str, qop: bool) -> String {
     let nonce = hex::encode(rand::random::<[u8; 16]>());

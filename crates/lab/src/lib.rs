@@ -88,6 +88,8 @@ pub struct DeviceSpec {
 #[derive(Debug, Clone, Default)]
 pub struct LabSpec {
     pub devices: Vec<DeviceSpec>,
+    /// How long a lockout lasts (Decision 724: 5 minutes; tests shorten it).
+    pub lock_for: Option<std::time::Duration>,
 }
 
 fn offset(base: Ipv4Addr, n: u32) -> Ipv4Addr {
@@ -113,7 +115,10 @@ impl LabSpec {
             profile: Profile::HikvisionOld,
             suffix: "-out-of-scope",
         });
-        LabSpec { devices }
+        LabSpec {
+            devices,
+            lock_for: None,
+        }
     }
 
     /// `n` cameras rotating over common profiles, from `base` upward (skipping .0 and .255).
@@ -141,7 +146,10 @@ impl LabSpec {
                 suffix: "",
             });
         }
-        LabSpec { devices }
+        LabSpec {
+            devices,
+            lock_for: None,
+        }
     }
 }
 
@@ -209,7 +217,11 @@ impl Lab {
             if !d.ip.is_loopback() {
                 return Err(LabError::NotLoopback(d.ip));
             }
-            let dev = Arc::new(Dev::new(d.ip, d.profile));
+            let dev = Arc::new(Dev::new(
+                d.ip,
+                d.profile,
+                spec.lock_for.unwrap_or(state::LOCK_FOR),
+            ));
             let mut t = d.profile.truth(d.ip);
             t.label.push_str(d.suffix);
             truth.push(t);

@@ -173,7 +173,11 @@ impl Profile {
     pub fn accounts(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Profile::HikvisionOld => &[("admin", "12345")],
-            Profile::HikvisionNew => &[("admin", "Hk!v7-Strong#2026")],
+            // camtest: the designated test account an intrusive lock-out test may lock.
+            Profile::HikvisionNew => &[
+                ("admin", "Hk!v7-Strong#2026"),
+                ("camtest", "Test!Acct-2026"),
+            ],
             Profile::HikvisionNvrLegacyTls => &[("admin", "Nvr#Legacy-2017x")],
             Profile::DahuaIpc => &[("admin", "admin")],
             Profile::DahuaKbvision => &[("admin", "Kbv!Secure2025")],
@@ -181,7 +185,8 @@ impl Profile {
             Profile::UniviewNvr => &[("admin", "123456")],
             Profile::AxisIpc => &[("root", "Ax1s!Strong-9")],
             Profile::ReolinkIpc => &[("admin", "")],
-            Profile::GenericOnvif => &[("admin", "admin")],
+            // No lock-out at all: the intrusive test's negative case.
+            Profile::GenericOnvif => &[("admin", "admin"), ("camtest", "Test!Acct-2026")],
             Profile::DlinkDcs => &[("admin", "")],
             _ => &[],
         }
@@ -660,11 +665,11 @@ pub struct Dev {
 }
 
 impl Dev {
-    pub fn new(ip: Ipv4Addr, profile: Profile) -> Self {
+    pub fn new(ip: Ipv4Addr, profile: Profile, lock_for: std::time::Duration) -> Self {
         Dev {
             ip,
             profile,
-            state: Arc::new(DevState::new(profile.lockout())),
+            state: Arc::new(DevState::with_lock(profile.lockout(), lock_for)),
             challenges: Mutex::default(),
             tokens: Mutex::default(),
         }
@@ -681,10 +686,11 @@ impl Dev {
         );
         match a {
             Auth::Bad => {
-                self.state.fail();
+                self.state
+                    .fail(&auth::claimed_user(req.header("authorization")));
                 Auth::Bad
             }
-            Auth::Ok(_) if self.state.locked() => Auth::Bad,
+            Auth::Ok(u) if self.state.locked(&u) => Auth::Bad,
             other => other,
         }
     }
@@ -810,11 +816,12 @@ fn hik_user_check(dev: &Dev, req: &Req) -> Resp {
     } else {
         "webserver"
     };
-    if dev.state.locked() {
+    let user = auth::claimed_user(req.header("authorization"));
+    if !user.is_empty() && dev.state.locked(&user) {
         return Resp::new(401)
             .header("Server", server)
             .header("Content-Type", "application/xml")
-            .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><userCheck version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusValue>401</statusValue><statusString>Unauthorized</statusString><isActivated>true</isActivated><lockStatus>lock</lockStatus><unlockTime>{}</unlockTime><retryLoginTime>0</retryLoginTime></userCheck>", dev.state.unlock_in()));
+            .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><userCheck version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusValue>401</statusValue><statusString>Unauthorized</statusString><isActivated>true</isActivated><lockStatus>lock</lockStatus><unlockTime>{}</unlockTime><retryLoginTime>0</retryLoginTime></userCheck>", dev.state.unlock_in(&user)));
     }
     match dev.judge(req, &req.method, false) {
         Auth::Missing => challenge(dev, Some(server)),
@@ -822,12 +829,12 @@ fn hik_user_check(dev: &Dev, req: &Req) -> Resp {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><userCheck version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusValue>200</statusValue><statusString>OK</statusString></userCheck>",
         ),
         Auth::Bad => {
-            let lock = if dev.state.locked() { "lock" } else { "unlock" };
+            let lock = if dev.state.locked(&user) { "lock" } else { "unlock" };
             Resp::new(401)
                 .header("Server", server)
                 .header("WWW-Authenticate", auth::challenge(dev.profile.realm(), true))
                 .header("Content-Type", "application/xml")
-                .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><userCheck version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusValue>401</statusValue><statusString>Unauthorized</statusString><isActivated>true</isActivated><lockStatus>{lock}</lockStatus><unlockTime>{}</unlockTime><retryLoginTime>{}</retryLoginTime></userCheck>", dev.state.unlock_in(), dev.state.retries_left()))
+                .body(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><userCheck version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><statusValue>401</statusValue><statusString>Unauthorized</statusString><isActivated>true</isActivated><lockStatus>{lock}</lockStatus><unlockTime>{}</unlockTime><retryLoginTime>{}</retryLoginTime></userCheck>", dev.state.unlock_in(&user), dev.state.retries_left(&user)))
         }
     }
 }
@@ -906,9 +913,9 @@ fn onvif(dev: &Dev, req: &Req, manufacturer: &str, model: &str, fw: &str, serial
     }
     let a = auth::usernametoken(&xml, dev.profile.accounts());
     let ok = match a {
-        Auth::Ok(_) if !dev.state.locked() => true,
+        Auth::Ok(u) if !dev.state.locked(&u) => true,
         Auth::Bad => {
-            dev.state.fail();
+            dev.state.fail(&auth::token_user(&xml));
             false
         }
         _ => false,
@@ -976,7 +983,7 @@ fn dahua_rpc_login(dev: &Dev, req: &Req) -> Resp {
     let user = p["userName"].as_str().unwrap_or("");
     let vulnerable = dev.profile == Profile::DahuaIpc;
     let realm = dev.profile.realm();
-    if dev.state.locked() {
+    if dev.state.locked(user) {
         return json(
             serde_json::json!({"error":{"code":268632081,"message":"User locked!"},"id":v["id"],"result":false,"session":0}),
         );
@@ -1030,7 +1037,7 @@ fn dahua_rpc_login(dev: &Dev, req: &Req) -> Resp {
             serde_json::json!({"id":v["id"],"params":{"keepAliveInterval":60},"result":true,"session":session}),
         );
     }
-    let locked_now = dev.state.fail();
+    let locked_now = dev.state.fail(user);
     let code = if locked_now { 268632081 } else { 268632085 };
     json(
         serde_json::json!({"error":{"code":code,"message":"User or password not valid!"},"id":v["id"],"result":false,"session":session}),
@@ -1153,7 +1160,7 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
                     dev.token_open(&token);
                     Resp::new(200).header("Content-Type", "application/json").body(serde_json::json!([{"cmd":"Login","code":0,"value":{"Token":{"leaseTime":3600,"name":token}}}]).to_string())
                 } else {
-                    dev.state.fail();
+                    dev.state.fail(u);
                     Resp::new(200).header("Content-Type", "application/json").body("[{\"cmd\":\"Login\",\"code\":1,\"error\":{\"detail\":\"login failed\",\"rspCode\":-7}}]")
                 }
             }

@@ -117,7 +117,7 @@ async fn telnet<S: AsyncRead + AsyncWrite + Unpin>(dev: Arc<Dev>, mut r: Reader<
             dev.state.close_session();
             return;
         }
-        dev.state.fail();
+        dev.state.fail(&user);
         if !r.write(b"\r\nLogin incorrect\r\n").await {
             return;
         }
@@ -166,7 +166,7 @@ async fn sofia<S: AsyncRead + AsyncWrite + Unpin>(dev: Arc<Dev>, mut r: Reader<S
                         s,
                     )
                 } else {
-                    dev.state.fail();
+                    dev.state.fail(user);
                     (
                         1001,
                         serde_json::json!({"Ret":106,"SessionID":"0x00000000"}),

@@ -29,6 +29,11 @@ pub struct Args {
     /// (default: the Vietnamese ones).
     #[arg(long = "framework", value_name = "ID")]
     pub frameworks: Vec<String>,
+    /// Run the active brute-force protection test on each device's designated test account
+    /// (`test_username`/`test_password` in the credentials file). It locks that account for up to
+    /// 5 minutes; needs --authorization.
+    #[arg(long)]
+    pub intrusive: bool,
     /// Conformity report as JSON.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
@@ -56,12 +61,32 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         (None, None) => None,
     };
+    if args.intrusive {
+        let Some(auth) = &args.common.authorization else {
+            return Err(camwarden_core::Error::invalid(
+                "--intrusive locks test accounts: record who authorised it with --authorization",
+            )
+            .into());
+        };
+        eprintln!(
+            "camwarden: WARNING: intrusive test enabled (authorised: {auth}); each device's test account will be locked for up to 5 minutes, never the administrator's"
+        );
+    }
     let conformity_html = args.common.html.clone();
     let mut common = args.common.clone();
     common.html = None; // --html is the conformity report here
     let mut job = Job::from_options(Arc::new(scope), &common)?;
     if let Some(c) = creds.clone() {
         job.cfg.credentials = Some(Arc::new(move |ip| c.for_ip(ip).cloned()));
+    }
+    if args.intrusive {
+        job.cfg.checks.intrusive = true;
+        job.options_json = {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&job.options_json).unwrap_or_default();
+            v["intrusive"] = serde_json::Value::Bool(true);
+            v.to_string()
+        };
     }
     let outputs = Outputs::from_options(&common)?;
     let lang = outputs.lang;

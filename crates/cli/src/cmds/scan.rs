@@ -95,6 +95,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
+    if args.common.authorization.is_none() {
+        eprintln!(
+            "camwarden: note: no --authorization given; the scan record will say so (scan only networks you are authorised to audit)"
+        );
+    }
     let job = Job::from_options(Arc::new(scope), &args.common)?;
     let outputs = Outputs::from_options(&args.common)?;
     let result = run::execute(job, outputs).await?;

@@ -20,6 +20,9 @@ use std::fmt;
 pub struct OwnerCredential {
     pub username: String,
     password: String,
+    /// A designated test account the intrusive lock-out test may lock (never the administrator).
+    #[serde(default)]
+    test: Option<(String, String)>,
 }
 
 impl OwnerCredential {
@@ -27,7 +30,22 @@ impl OwnerCredential {
         OwnerCredential {
             username: username.to_string(),
             password: password.to_string(),
+            test: None,
         }
+    }
+
+    /// Add the designated test account.
+    pub fn with_test_account(mut self, username: &str, password: &str) -> Self {
+        self.test = Some((username.to_string(), password.to_string()));
+        self
+    }
+
+    /// The test account, unless it is the administrator's own account.
+    pub fn test_account(&self) -> Option<(&str, &str)> {
+        self.test
+            .as_ref()
+            .filter(|(u, _)| *u != self.username)
+            .map(|(u, p)| (u.as_str(), p.as_str()))
     }
     /// The password, for building one authentication exchange.
     pub fn password(&self) -> &str {

@@ -6,6 +6,7 @@
 //! camera), share the device's [`budget::CredentialBudget`] for anything that could count as a
 //! failed login, and never write to a device.
 
+pub mod bruteforce;
 pub mod budget;
 pub mod creds;
 pub mod services;
