@@ -114,7 +114,7 @@ impl DevState {
         let a = s.accounts.entry(user.to_string()).or_default();
         a.failures.push(now);
         a.failures.retain(|t| now.duration_since(*t) <= WINDOW);
-        if enabled && a.failures.len() >= LOCK_AFTER && !a.locked_until.is_some_and(|t| now < t) {
+        if enabled && a.failures.len() >= LOCK_AFTER && a.locked_until.is_none_or(|t| now >= t) {
             a.locked_until = Some(now + lock_for);
             a.lockouts += 1;
             a.failures.clear();

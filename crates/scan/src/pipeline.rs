@@ -216,13 +216,11 @@ pub async fn audit_host(
             }
             credentialed = crate::audit::judge_facts(&facts);
             credentialed.insert("authenticated".into(), facts.authenticated.to_string());
-            if cfg.checks.intrusive {
-                if let Some(test) = cred.test_account() {
-                    findings.extend(
-                        crate::check::bruteforce::account_enumeration(&host, &env, test.0).await,
-                    );
-                    findings.extend(crate::check::bruteforce::run(&host, &env, test).await);
-                }
+            if let Some(test) = cred.test_account().filter(|_| cfg.checks.intrusive) {
+                findings.extend(
+                    crate::check::bruteforce::account_enumeration(&host, &env, test.0).await,
+                );
+                findings.extend(crate::check::bruteforce::run(&host, &env, test).await);
             }
             let vendor = host.identity.vendor.clone().unwrap_or_default();
             env.learn(crate::identify::facts_from_device_info(
