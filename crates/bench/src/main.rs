@@ -291,7 +291,18 @@ fn camwarden_scan(
     let mut cmd = Command::new(cw);
     cmd.args(["scan", cidr, "-p", ports, "--no-db", "-q", "--jsonl"])
         .arg(&out)
-        .args(["--rate", "20000", "--concurrency", "2048"])
+        .args([
+            "--rate",
+            "20000",
+            "--concurrency",
+            "2048",
+            "--host-concurrency",
+            "256",
+        ])
+        .args([
+            "--authorization",
+            "camwarden-bench: emulated fleet on loopback",
+        ])
         .stdout(Stdio::null());
     if discover_only {
         cmd.arg("--discover-only");

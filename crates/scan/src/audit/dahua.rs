@@ -3,7 +3,7 @@
 //! Replies are `key=value` lines; any key that looks like a password is dropped on reading.
 
 use super::{AuditFacts, OwnerCredential, user_facts};
-use crate::proto::http::{Endpoint, Http, Request};
+use crate::proto::http::{Endpoint, Http};
 
 const VIEWS: &[&str] = &[
     "/cgi-bin/magicBox.cgi?action=getSystemInfo",
@@ -32,22 +32,11 @@ pub fn key_values(text: &str) -> Vec<(String, String)> {
 }
 
 pub async fn collect(http: &Http, ep: Endpoint, cred: &OwnerCredential) -> AuditFacts {
-    let mut out = AuditFacts::default();
-    for path in VIEWS {
-        let req = Request::get(path);
-        match http
-            .send_authed(ep, &req, &cred.username, cred.password())
-            .await
-        {
-            Ok((reply, _)) if (200..300).contains(&reply.status) => {
-                out.authenticated = true;
-                absorb(&mut out, path, &key_values(&reply.text()));
-            }
-            Ok((reply, _)) => out.errors.push(format!("{path}: HTTP {}", reply.status)),
-            Err(e) => out.errors.push(format!("{path}: {e}")),
-        }
-    }
-    out
+    super::read_views(http, ep, cred, VIEWS, |out, path, reply| {
+        absorb(out, path, &key_values(&reply.text()));
+        Ok(())
+    })
+    .await
 }
 
 fn absorb(out: &mut AuditFacts, path: &str, kv: &[(String, String)]) {

@@ -2,7 +2,7 @@
 //! ISAPI never returns passwords in these views; user lists carry names and levels.
 
 use super::{AuditFacts, OwnerCredential, user_facts};
-use crate::proto::http::{Endpoint, Http, Request};
+use crate::proto::http::{Endpoint, Http};
 use crate::proto::onvif::{Soap, parse};
 
 /// The views read, with the fact prefix each feeds.
@@ -20,25 +20,12 @@ const VIEWS: &[&str] = &[
 ];
 
 pub async fn collect(http: &Http, ep: Endpoint, cred: &OwnerCredential) -> AuditFacts {
-    let mut out = AuditFacts::default();
-    for path in VIEWS {
-        let req = Request::get(path);
-        match http
-            .send_authed(ep, &req, &cred.username, cred.password())
-            .await
-        {
-            Ok((reply, _)) if (200..300).contains(&reply.status) => match parse(&reply.body) {
-                Ok(xml) => {
-                    out.authenticated = true;
-                    absorb(&mut out, path, &xml);
-                }
-                Err(e) => out.errors.push(format!("{path}: {e}")),
-            },
-            Ok((reply, _)) => out.errors.push(format!("{path}: HTTP {}", reply.status)),
-            Err(e) => out.errors.push(format!("{path}: {e}")),
-        }
-    }
-    out
+    super::read_views(http, ep, cred, VIEWS, |out, path, reply| {
+        let xml = parse(&reply.body).map_err(|e| e.to_string())?;
+        absorb(out, path, &xml);
+        Ok(())
+    })
+    .await
 }
 
 fn absorb(out: &mut AuditFacts, path: &str, xml: &Soap) {

@@ -112,6 +112,36 @@ impl AuditFacts {
     }
 }
 
+/// GET each configuration view with the owner's credential (Digest or Basic as the device asks)
+/// and hand every 2xx reply to `absorb`; failures are recorded, never fatal. `absorb` returns
+/// false when the body could not be read.
+pub async fn read_views(
+    http: &crate::proto::http::Http,
+    ep: crate::proto::http::Endpoint,
+    cred: &OwnerCredential,
+    views: &[&str],
+    mut absorb: impl FnMut(&mut AuditFacts, &str, &crate::proto::msg::Reply) -> Result<(), String>,
+) -> AuditFacts {
+    let mut out = AuditFacts::default();
+    for path in views {
+        let req = crate::proto::http::Request::get(path);
+        match http
+            .send_authed(ep, &req, &cred.username, cred.password())
+            .await
+        {
+            Ok((reply, _)) if (200..300).contains(&reply.status) => {
+                match absorb(&mut out, path, &reply) {
+                    Ok(()) => out.authenticated = true,
+                    Err(e) => out.errors.push(format!("{path}: {e}")),
+                }
+            }
+            Ok((reply, _)) => out.errors.push(format!("{path}: HTTP {}", reply.status)),
+            Err(e) => out.errors.push(format!("{path}: {e}")),
+        }
+    }
+    out
+}
+
 /// Account names that are vendor defaults: still present means the factory account was kept.
 pub const DEFAULT_ACCOUNT_NAMES: &[&str] =
     &["admin", "root", "888888", "666666", "default", "Admin"];
