@@ -175,6 +175,7 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
                 .next()
                 .and_then(|b| b.parse::<u32>().ok())
                 .unwrap_or(32));
+    let total_probes = addresses * ports.len() as u64;
     println!(
         "fleet: {} devices ({} cameras) in {cidr}; {} ports each → {} probes per sweep",
         truth.len(),
@@ -197,14 +198,26 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
     let cw_disc = repeat(args.runs, || {
         camwarden_scan(cw, dir, &cidr, &port_list, true, cap)
     })?;
-    rows.push(row("camwarden discovery", &cw_disc, &expected, None));
+    rows.push(row(
+        "camwarden discovery",
+        &cw_disc,
+        &expected,
+        None,
+        total_probes,
+    ));
     println!("{}", rows[rows.len() - 1]);
     let nmap_disc = match &nmap {
         Some(n) => {
             let m = repeat(args.runs, || {
                 nmap_scan(n, dir, &cidr, &port_list, false, cap)
             })?;
-            rows.push(row("nmap -sT -T4 discovery", &m, &expected, None));
+            rows.push(row(
+                "nmap -sT -T4 discovery",
+                &m,
+                &expected,
+                None,
+                total_probes,
+            ));
             println!("{}", rows[rows.len() - 1]);
             Some(m)
         }
@@ -218,12 +231,19 @@ fn run_all(cw: &Path, args: &Args, dir: &Path, truth: &Truth) -> anyhow::Result<
         &cw_full,
         &expected,
         Some(cameras_expected),
+        total_probes,
     ));
     println!("{}", rows[rows.len() - 1]);
     let nmap_full = match (&nmap, args.no_nmap_scripts) {
         (Some(n), false) => {
             let m = repeat(1, || nmap_scan(n, dir, &cidr, &port_list, true, cap))?;
-            rows.push(row("nmap -sV + camera scripts", &m, &expected, None));
+            rows.push(row(
+                "nmap -sV + camera scripts",
+                &m,
+                &expected,
+                None,
+                total_probes,
+            ));
             println!("{}", rows[rows.len() - 1]);
             Some(m)
         }
@@ -255,6 +275,7 @@ fn row(
     m: &[Measure],
     expected: &BTreeSet<(Ipv4Addr, u16)>,
     cams: Option<usize>,
+    probes: u64,
 ) -> String {
     let wall = median(m.iter().map(|x| x.wall).collect());
     let last = &m[m.len() - 1];
@@ -264,7 +285,6 @@ fn row(
     } else {
         hit as f64 / expected.len() as f64
     };
-    let probes = expected.len().max(1) as f64; // reported per open port found
     let cams = cams
         .map(|c| format!("{}/{}", last.cameras, c))
         .unwrap_or_else(|| "-".into());
@@ -273,7 +293,7 @@ fn row(
         "{:<28} {:>10} {:>12.0} {:>7.1}% {:>10}",
         name,
         format!("{capped}{:.2}", wall.as_secs_f64()),
-        probes / wall.as_secs_f64(),
+        probes as f64 / wall.as_secs_f64(),
         recall * 100.0,
         cams
     )

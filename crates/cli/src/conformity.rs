@@ -44,13 +44,27 @@ pub fn select(names: &[String]) -> anyhow::Result<Vec<Framework>> {
 }
 
 /// Build the conformity report input for `hosts` (cameras only).
+/// The built-in model catalog, extended with the operator's CSV files (same columns as
+/// `data/catalog/models.csv`).
+pub fn catalog(extra: &[std::path::PathBuf]) -> anyhow::Result<Catalog> {
+    use anyhow::Context as _;
+    let mut c = Catalog::builtin();
+    for p in extra {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        c.extend(Catalog::from_csv(&text).with_context(|| format!("catalog {}", p.display()))?);
+    }
+    Ok(c)
+}
+
+/// Build the conformity report input for `hosts` (cameras only).
 pub fn build(
     meta: ScanMeta,
     hosts: &[HostReport],
     fws: Vec<Framework>,
     docs: &[DocumentRecord],
+    catalog: &Catalog,
 ) -> ConformityInput {
-    let catalog = Catalog::builtin();
     let mut devices = Vec::new();
     for h in hosts.iter().filter(|h| h.identity.camera) {
         let mut input = JudgeInput::from_host(h, h.checks_ran.iter().cloned());

@@ -64,6 +64,12 @@ fn audit_verdicts_follow_settings_and_no_credential_leaks() {
     assert!(seal.status.success(), "{}", seal.stderr);
     std::fs::remove_file(p("plain.toml")).expect("remove plain");
 
+    // An authority's warning list, imported from CSV (a test fixture, not a real warning).
+    std::fs::write(
+        p("warned.csv"),
+        "vendor,model,status,certificate,issuer,date,source,note\nhikvision,DS-2CD2032-I,warned,,test authority,2021-09-01,integration test fixture,not a real warning\n",
+    )
+    .expect("write catalog");
     let audit = camwarden_env(
         &[
             "audit",
@@ -81,6 +87,8 @@ fn audit_verdicts_follow_settings_and_no_credential_leaks() {
             &p("scan.jsonl"),
             "--lang",
             "en",
+            "--catalog",
+            &p("warned.csv"),
             "-q",
         ],
         &env,
@@ -91,6 +99,20 @@ fn audit_verdicts_follow_settings_and_no_credential_leaks() {
         serde_json::from_str(&std::fs::read_to_string(p("conf.json")).expect("json"))
             .expect("parse");
 
+    // The catalog flags the warned model, and the other one as having no conformity record.
+    let flag = |ip: &str| {
+        json["devices"]
+            .as_array()
+            .expect("devices")
+            .iter()
+            .find(|d| d["ip"] == ip)
+            .map(|d| d["catalog"]["flag"].clone())
+    };
+    assert_eq!(flag("127.84.0.10"), Some(serde_json::json!("warned")));
+    assert_eq!(
+        flag("127.84.0.11"),
+        Some(serde_json::json!("no-conformity-record"))
+    );
     // Old camera, left as installed: default password, UPnP and cloud P2P on (read with creds).
     assert_eq!(
         verdict(&json, "127.84.0.10", "QCVN135:2024/2.1.1").0,

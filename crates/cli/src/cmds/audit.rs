@@ -37,12 +37,18 @@ pub struct Args {
     /// Conformity report as JSON.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Extra model-catalog rows (CSV: vendor,model,status,certificate,issuer,date,source,note),
+    /// e.g. an authority's list of certified or warned models. Repeatable.
+    #[arg(long, value_name = "CSV")]
+    pub catalog: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub common: ScanOptions,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let fws = crate::conformity::select(&args.frameworks)?;
+    // Fail on a bad catalog before any packet is sent.
+    let _ = crate::conformity::catalog(&args.catalog)?;
     let scope = ScopeSet::parse(&args.targets, &args.exclude).context("scope")?;
     if scope.is_empty() {
         return Err(camwarden_core::Error::invalid(
@@ -98,7 +104,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let meta = result.meta.clone();
-    let input = crate::conformity::build(meta, &result.hosts, fws, &docs);
+    let catalog = crate::conformity::catalog(&args.catalog)?;
+    let input = crate::conformity::build(meta, &result.hosts, fws, &docs, &catalog);
     crate::conformity::output(
         &input,
         conformity_html.as_deref(),

@@ -44,10 +44,11 @@ pub struct AddArgs {
     /// The document file (hashed, not copied).
     #[arg(long, required_unless_present = "reference")]
     file: Option<PathBuf>,
-    /// Or a reference (URL, certificate number) with its SHA-256.
-    #[arg(long, requires = "sha256")]
-    reference: Option<String>,
+    /// Or a reference without a file (URL, conformity certificate number, CO/CQ number); its
+    /// SHA-256 is the document's if given with --sha256, else that of the reference text.
     #[arg(long)]
+    reference: Option<String>,
+    #[arg(long, requires = "reference")]
     sha256: Option<String>,
     /// Who adds it (default $USER).
     #[arg(long, env = "USER", default_value = "unknown")]
@@ -97,6 +98,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     (name, hex::encode(sha2::Sha256::digest(&bytes)))
                 }
                 (None, Some(r), Some(h)) => (r, h),
+                (None, Some(r), None) => {
+                    let h = hex::encode(sha2::Sha256::digest(r.as_bytes()));
+                    (r, h)
+                }
                 _ => {
                     return Err(camwarden_core::Error::invalid(
                         "give --file, or --reference with --sha256",

@@ -16,6 +16,10 @@ pub struct Args {
     pub html: Option<PathBuf>,
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Extra model-catalog rows (CSV: vendor,model,status,certificate,issuer,date,source,note),
+    /// e.g. an authority's list of certified or warned models. Repeatable.
+    #[arg(long, value_name = "CSV")]
+    pub catalog: Vec<std::path::PathBuf>,
     #[arg(long, default_value = "vi")]
     pub lang: String,
     #[arg(long, value_name = "PATH")]
@@ -43,6 +47,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     })?;
     let hosts = store.scan_hosts(&row.meta.id)?;
     let docs = store.documents()?;
-    let input = crate::conformity::build(row.meta, &hosts, fws, &docs);
+    let catalog = crate::conformity::catalog(&args.catalog)?;
+    let input = crate::conformity::build(row.meta, &hosts, fws, &docs, &catalog);
     crate::conformity::output(&input, args.html.as_deref(), args.json.as_deref(), lang)
 }

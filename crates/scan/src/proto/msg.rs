@@ -235,6 +235,16 @@ async fn read_chunked(
             return Ok(());
         }
         if reply.body.len() + size > max_body {
+            // Keep what fits of this chunk: a proof may need only its first bytes (found by the
+            // vulnerability-check review: a 40-byte cap on a chunked /self.key gave no body).
+            let room = max_body - reply.body.len();
+            let n = conn
+                .read_until(room, deadline, |b| (b.len() >= room).then_some(room))
+                .await
+                .unwrap_or_else(|_| conn.buffered().len().min(room));
+            let n = n.min(conn.buffered().len());
+            reply.body.extend_from_slice(&conn.buffered()[..n]);
+            conn.consume(n);
             reply.truncated = true;
             return Ok(());
         }
@@ -281,6 +291,28 @@ mod tests {
         let head = b"HTTP/1.0 200 OK\r\nServer: uc-httpd 1.0.0\r\nthis line is broken\r\n\r\n";
         let r = parse_head(head, "HTTP/").unwrap();
         assert_eq!(r.header("server"), Some("uc-httpd 1.0.0"));
+    }
+
+    #[tokio::test]
+    async fn chunked_body_larger_than_the_cap_keeps_its_first_bytes() {
+        // Regression: a capped read of a chunked reply (e.g. 40 bytes of /self.key) gave nothing.
+        let (mut a, b) = tokio::io::duplex(4096);
+        use tokio::io::AsyncWriteExt as _;
+        a.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n-----BEGIN PRIVATE KEY-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n0\r\n\r\n").await.unwrap();
+        let limits = crate::net::Limits {
+            max_body: 40,
+            ..crate::net::Limits::default()
+        };
+        let mut conn = Conn::new(Box::new(b), limits);
+        let r = read_reply(&mut conn, "HTTP/", BodyMode::Http)
+            .await
+            .unwrap();
+        assert!(
+            r.body.starts_with(b"-----BEGIN PRIVATE KEY"),
+            "{:?}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert!(r.body.len() <= 40 && r.truncated);
     }
 
     #[test]

@@ -78,7 +78,17 @@ impl Telnet {
         let deadline = Instant::now() + self.conn.limits.exchange_timeout;
         let mut text: Vec<u8> = Vec::new();
         loop {
-            let raw = self.conn.read_banner(4096, idle, deadline).await;
+            // Return as soon as a pattern ends the text, not after a quiet spell (found by the
+            // credential-check review: each login step cost a full idle period).
+            if self.conn.buffered().is_empty() {
+                let wait = deadline.min(Instant::now() + idle);
+                match self.conn.fill(wait).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+            let raw = self.conn.buffered().to_vec();
+            self.conn.consume(raw.len());
             if raw.is_empty() {
                 break;
             }
