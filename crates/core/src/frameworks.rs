@@ -68,6 +68,7 @@ pub const CHECK_IDS: &[&str] = &[
     "weak-tls-protocol",
     "weak-tls-certificate",
     "login-reveals-account",
+    "avtech-account-disclosure",
     "no-brute-force-protection",
     "outdated-firmware",
 ];

@@ -441,6 +441,14 @@ impl Profile {
                         Some(8899),
                         "GetSnapshotUri empty-token leak",
                     ),
+                    w(
+                        "unauthenticated-access",
+                        Some("onvif"),
+                        None,
+                        None,
+                        Some(8899),
+                        "GetSnapshotUri answers an empty UsernameToken",
+                    ),
                     cleartext(),
                 ],
             ),
@@ -458,6 +466,14 @@ impl Profile {
                         None,
                         Some(554),
                         "admin/123456 on RTSP",
+                    ),
+                    w(
+                        "default-credential",
+                        Some("http"),
+                        None,
+                        None,
+                        Some(80),
+                        "admin/123456 on LAPI (Digest)",
                     ),
                     w(
                         "credential-disclosure",
@@ -484,7 +500,7 @@ impl Profile {
                 Some("M3046-V"),
                 Some("9.80.3.8"),
                 Some("ac:cc:8e:d7:8c:7b"),
-                vec![],
+                vec![cleartext()],
             ),
             Profile::ReolinkIpc => (
                 Some("reolink"),

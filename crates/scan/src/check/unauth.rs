@@ -116,6 +116,11 @@ async fn rtsp_open(host: &Host, env: &CheckEnv) -> Option<Finding> {
         let base = describe_setup(env, addr, &baseline, &[]).await;
         let base_status = base.map(|b| b.0).unwrap_or(0);
         for path in stream_paths(env, host.vendor(), 5) {
+            if path.to_ascii_lowercase().contains("password=") {
+                // XiongMai paths carry credentials in the URL: that is a login (the credential
+                // check's business), not anonymous access.
+                continue;
+            }
             let Some((d, s, media)) = describe_setup(env, addr, &path, &[]).await else {
                 continue;
             };
@@ -217,6 +222,15 @@ async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             {
                 let l = uri.to_ascii_lowercase();
                 if l.contains("user=") && l.contains("password=") {
+                    out.push(env.finding(
+                                host,
+                                "unauthenticated-onvif",
+                                Some(ep.addr.port()),
+                                format!(
+                                    "GetSnapshotUri answered an empty UsernameToken on {}/onvif/Media (authentication bypass)",
+                                    ep.base()
+                                ),
+                            ));
                     out.push(env.finding(
                                 host,
                                 "onvif-credential-leak",

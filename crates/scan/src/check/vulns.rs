@@ -192,6 +192,29 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             .await,
         );
     }
+    if vendor_is(host, "avtech") {
+        out.extend(
+            simple_get(
+                host,
+                env,
+                ep,
+                "avtech-account-disclosure",
+                Request::get("/cgi-bin/user/Config.cgi?.cab&action=get&category=Account.*"),
+                256,
+                |r| {
+                    let t = r.text();
+                    (r.status == 200
+                        && t.contains("Account.")
+                        && (t.contains("Password") || t.contains("Maxuser")))
+                    .then(|| {
+                        "200 with Account.* settings including password fields (values not kept)"
+                            .to_string()
+                    })
+                },
+            )
+            .await,
+        );
+    }
     if vendor_is(host, "dlink") {
         out.extend(
             simple_get(

@@ -22,6 +22,11 @@ fn looks_like_login(status: u16, www_auth: Option<&str>, body: &str) -> Option<S
         if l.contains("login") || l.contains("password") || l.contains("đăng nhập") {
             return Some("200 with a login page".into());
         }
+        // A camera's web interface often builds its login form in script (Dahua, Uniview):
+        // whatever the page shows, the login it leads to travels over the same plain HTTP.
+        if l.contains("<html") || l.contains("<script") {
+            return Some("200 with the web interface".into());
+        }
     }
     None
 }

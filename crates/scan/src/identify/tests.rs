@@ -2,8 +2,11 @@ use super::*;
 use crate::proto::msg::parse_head;
 use camwarden_core::model::FactKind;
 
-fn rules() -> Rules {
-    Rules::load(&Knowledge::builtin().expect("knowledge")).expect("rules compile")
+fn rules() -> &'static Rules {
+    static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        Rules::load(&Knowledge::builtin().expect("knowledge")).expect("rules compile")
+    })
 }
 
 fn ip() -> Ipv4Addr {
@@ -30,7 +33,7 @@ fn hikvision_digest_challenge_identifies_hikvision() {
         "",
         80,
     );
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert!(h.identity.camera);
     assert_eq!(h.identity.vendor.as_deref(), Some("hikvision"));
     assert!(
@@ -47,7 +50,7 @@ fn dahua_realm_gives_serial() {
         "",
         80,
     );
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert_eq!(h.identity.vendor.as_deref(), Some("dahua"));
     assert_eq!(h.identity.serial.as_deref(), Some("4M05CC9FAC28B0B"));
 }
@@ -59,7 +62,7 @@ fn xiongmai_uc_httpd_and_title() {
         "<html><head><title>NETSurveillance WEB</title></head></html>",
         80,
     );
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert_eq!(h.identity.vendor.as_deref(), Some("xiongmai"));
 }
 
@@ -70,7 +73,7 @@ fn axis_realm_gives_mac() {
         "",
         80,
     );
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert_eq!(h.identity.vendor.as_deref(), Some("axis"));
     assert_eq!(h.identity.mac.as_deref(), Some("ac:cc:8e:d7:8c:7b"));
 }
@@ -81,7 +84,7 @@ fn dahua_rtsp_banner() {
         Evidence::new("rtsp-server", "Dahua Rtsp Server", Some(554)),
         Evidence::new("rtsp-realm", "Login to ND021811019863", Some(554)),
     ];
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert_eq!(h.identity.vendor.as_deref(), Some("dahua"));
     assert_eq!(h.identity.serial.as_deref(), Some("ND021811019863"));
 }
@@ -100,7 +103,7 @@ fn decoys_are_not_cameras() {
         vec![Evidence::new("ssh-banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", Some(22))],
     ];
     for ev in cases {
-        let h = identify_offline(&rules(), ip(), &ev, vec![]);
+        let h = identify_offline(rules(), ip(), &ev, vec![]);
         assert!(!h.identity.camera, "called a camera: {ev:?}");
         assert!(h.identity.vendor.is_none());
     }
@@ -113,7 +116,7 @@ fn camera_ports_alone_do_not_make_a_camera() {
         .iter()
         .map(|p| Evidence::new("port-signature", p.to_string(), Some(*p)))
         .collect();
-    let h = identify_offline(&rules(), ip(), &ev, vec![]);
+    let h = identify_offline(rules(), ip(), &ev, vec![]);
     assert!(!h.identity.camera);
 }
 
@@ -127,7 +130,7 @@ fn strong_vendor_fact_beats_generic_hint() {
         Some("5L0ABC"),
         Some(80),
     );
-    let h = identify_offline(&rules(), ip(), &ev, extra);
+    let h = identify_offline(rules(), ip(), &ev, extra);
     assert_eq!(h.identity.vendor.as_deref(), Some("dahua"));
     assert_eq!(h.identity.model.as_deref(), Some("IPC-HDW1230S"));
     assert!(h.facts.iter().any(|f| f.kind == FactKind::Firmware));
@@ -151,7 +154,7 @@ mod props {
         #[test]
         fn arbitrary_evidence_never_panics(kind in prop::sample::select(vec!["http-server-header","http-title","http-realm","http-body","rtsp-server","rtsp-realm","telnet-banner","tls-certificate","port-signature"]), text in ".{0,200}") {
             let ev = vec![Evidence::new(kind, text, Some(80))];
-            let _ = identify_offline(&rules(), ip(), &ev, vec![]);
+            let _ = identify_offline(rules(), ip(), &ev, vec![]);
         }
 
         #[test]

@@ -33,9 +33,13 @@ enum Proto {
     HikIsapi,
     DahuaRpc,
     ReolinkApi,
+    XmWeb,
+    AvtechWeb,
     HttpAuth,
     Onvif,
     Rtsp,
+    /// XiongMai: credentials in the RTSP URL, proved by SETUP on an any-path server.
+    RtspUrl,
     Sofia,
     Telnet,
 }
@@ -43,11 +47,14 @@ enum Proto {
 impl Proto {
     fn check_id(self) -> &'static str {
         match self {
-            Proto::HikIsapi | Proto::DahuaRpc | Proto::ReolinkApi | Proto::HttpAuth => {
-                "default-credential-http"
-            }
+            Proto::HikIsapi
+            | Proto::DahuaRpc
+            | Proto::ReolinkApi
+            | Proto::XmWeb
+            | Proto::AvtechWeb
+            | Proto::HttpAuth => "default-credential-http",
             Proto::Onvif => "default-credential-onvif",
-            Proto::Rtsp => "default-credential-rtsp",
+            Proto::Rtsp | Proto::RtspUrl => "default-credential-rtsp",
             Proto::Sofia => "default-credential-sdk",
             Proto::Telnet => "default-credential-telnet",
         }
@@ -79,6 +86,8 @@ struct Ctx<'a> {
     protected: Option<String>,
     onvif: Option<(Endpoint, String, String)>,
     rtsp: Option<(SocketAddrV4, String)>,
+    /// An RTSP server that answers 200 to DESCRIBE of any path.
+    rtsp_any: Option<SocketAddrV4>,
 }
 
 fn evidence(u: &str, p: &str, how: &str) -> String {
@@ -273,6 +282,86 @@ async fn reolink_api(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
     }
 }
 
+/// XiongMai web login: the NETSurveillance form POSTs to /Login.htm; a logged-in page sets
+/// `g_channelNumber` (Ingram's marker). The marker must be absent from the login page itself,
+/// or the page proves nothing.
+async fn xm_web(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
+    let Some(ep) = c.web else {
+        return (AuthOutcome::SchemeUnsupported, String::new());
+    };
+    if c.host
+        .page(ep, "/")
+        .is_some_and(|r| r.text().contains("g_channelNumber"))
+    {
+        return (AuthOutcome::SchemeUnsupported, String::new());
+    }
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    let body = format!("command=login&username={}&password={}", enc(u), enc(p));
+    match c
+        .env
+        .http
+        .send(
+            ep,
+            &Request::post("/Login.htm", "application/x-www-form-urlencoded", body),
+        )
+        .await
+    {
+        Ok(r) if r.status == 200 && r.text().contains("g_channelNumber") => (
+            AuthOutcome::Valid,
+            evidence(
+                u,
+                p,
+                "accepted by the NETSurveillance web login (POST /Login.htm)",
+            ),
+        ),
+        Ok(r) if r.status == 200 || r.status == 401 || r.status == 403 => {
+            (AuthOutcome::Invalid, String::new())
+        }
+        Ok(_) => (AuthOutcome::SchemeUnsupported, String::new()),
+        Err(e) => (AuthOutcome::Error(e.msg), String::new()),
+    }
+}
+
+/// AVTECH web login: `VerifyCode.cgi?account=<base64 user:pass>&login=quick`; the reply's second
+/// line is `OK` on success (Ingram's AVTECH module).
+async fn avtech_web(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
+    use base64::Engine as _;
+    let Some(ep) = c.web else {
+        return (AuthOutcome::SchemeUnsupported, String::new());
+    };
+    let acct = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+    let path = format!("/cgi-bin/nobody/VerifyCode.cgi?account={acct}&login=quick");
+    match c.env.http.get(ep, &path).await {
+        Ok(r) if r.status == 200 => {
+            let t = r.text();
+            if t.lines().any(|l| l.trim() == "OK") {
+                (
+                    AuthOutcome::Valid,
+                    evidence(u, p, "accepted by AVTECH VerifyCode.cgi (OK)"),
+                )
+            } else if t.to_ascii_uppercase().contains("ERROR")
+                || t.to_ascii_uppercase().contains("FAIL")
+            {
+                (AuthOutcome::Invalid, String::new())
+            } else {
+                (AuthOutcome::SchemeUnsupported, String::new())
+            }
+        }
+        Ok(_) => (AuthOutcome::SchemeUnsupported, String::new()),
+        Err(e) => (AuthOutcome::Error(e.msg), String::new()),
+    }
+}
+
 async fn http_auth(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
     let (Some(ep), Some(path)) = (c.web, c.protected.as_deref()) else {
         return (AuthOutcome::SchemeUnsupported, String::new());
@@ -448,6 +537,39 @@ async fn rtsp_login(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
     }
 }
 
+/// XiongMai `H264DVR` servers take the credential in the URL and answer 200 to DESCRIBE of any
+/// path (cameradar #347), so only SETUP decides: it must succeed with the credential in the URL
+/// while a SETUP without one (random path) is refused. Sessions are torn down.
+async fn rtsp_url_login(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
+    let Some(addr) = c.rtsp_any else {
+        return (AuthOutcome::SchemeUnsupported, String::new());
+    };
+    let random = format!("/camwarden-{:08x}", rand::random::<u32>());
+    let base = super::unauth::describe_setup(c.env, addr, &random, &[]).await;
+    if !matches!(base, Some((_, Some(s), _)) if s == 401 || s == 403) {
+        return (AuthOutcome::SchemeUnsupported, String::new());
+    }
+    let path = format!("/user={u}&password={p}&channel=1&stream=0.sdp?real_stream");
+    match super::unauth::describe_setup(c.env, addr, &path, &[]).await {
+        Some((200, Some(200), _)) => (
+            AuthOutcome::Valid,
+            evidence(
+                u,
+                p,
+                &format!(
+                    "accepted in the RTSP URL on {addr}: SETUP 200 with it, 401 without (any-path server)"
+                ),
+            ),
+        ),
+        Some((_, Some(401), _)) | Some((_, Some(403), _)) => (AuthOutcome::Invalid, String::new()),
+        Some(_) => (AuthOutcome::SchemeUnsupported, String::new()),
+        None => (
+            AuthOutcome::Error("RTSP exchange failed".into()),
+            String::new(),
+        ),
+    }
+}
+
 async fn sofia_login(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
     let addr = c.host.addr(34567);
     let mut s = match Sofia::open(&c.env.net, addr).await {
@@ -559,9 +681,12 @@ async fn attempt(c: &Ctx<'_>, proto: Proto, port: u16, u: &str, p: &str) -> (Aut
         Proto::HikIsapi => hik_isapi(c, u, p).await,
         Proto::DahuaRpc => dahua_rpc(c, u, p).await,
         Proto::ReolinkApi => reolink_api(c, u, p).await,
+        Proto::XmWeb => xm_web(c, u, p).await,
+        Proto::AvtechWeb => avtech_web(c, u, p).await,
         Proto::HttpAuth => http_auth(c, u, p).await,
         Proto::Onvif => onvif_login(c, u, p).await,
         Proto::Rtsp => rtsp_login(c, u, p).await,
+        Proto::RtspUrl => rtsp_url_login(c, u, p).await,
         Proto::Sofia => sofia_login(c, u, p).await,
         Proto::Telnet => telnet_login(c, port, u, p).await,
     }
@@ -569,11 +694,15 @@ async fn attempt(c: &Ctx<'_>, proto: Proto, port: u16, u: &str, p: &str) -> (Aut
 
 fn port_of(c: &Ctx<'_>, proto: Proto) -> Option<u16> {
     match proto {
-        Proto::HikIsapi | Proto::DahuaRpc | Proto::ReolinkApi | Proto::HttpAuth => {
-            c.web.map(|e| e.addr.port())
-        }
+        Proto::HikIsapi
+        | Proto::DahuaRpc
+        | Proto::ReolinkApi
+        | Proto::XmWeb
+        | Proto::AvtechWeb
+        | Proto::HttpAuth => c.web.map(|e| e.addr.port()),
         Proto::Onvif => c.onvif.as_ref().map(|o| o.0.addr.port()),
         Proto::Rtsp => c.rtsp.as_ref().map(|r| r.0.port()),
+        Proto::RtspUrl => c.rtsp_any.map(|a| a.port()),
         Proto::Sofia => Some(34567),
         Proto::Telnet => c
             .host
@@ -596,6 +725,11 @@ fn plan(c: &Ctx<'_>) -> Vec<Proto> {
         Some("xiongmai") if h.service(34567) == Some("sdk") => v.push(Proto::Sofia),
         _ => {}
     }
+    match h.vendor() {
+        Some("xiongmai") if web => v.push(Proto::XmWeb),
+        Some("avtech") if web => v.push(Proto::AvtechWeb),
+        _ => {}
+    }
     if c.protected.is_some() {
         v.push(Proto::HttpAuth);
     }
@@ -604,6 +738,9 @@ fn plan(c: &Ctx<'_>) -> Vec<Proto> {
     }
     if c.rtsp.is_some() {
         v.push(Proto::Rtsp);
+    }
+    if c.rtsp_any.is_some() && h.vendor() == Some("xiongmai") {
+        v.push(Proto::RtspUrl);
     }
     v
 }
@@ -615,12 +752,30 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
         .find(|e| !e.tls)
         .or(host.http.first())
         .copied();
-    let protected = web.and_then(|ep| {
+    let mut protected = web.and_then(|ep| {
         host.pages
             .iter()
             .find(|(e, _, r)| *e == ep && r.status == 401)
             .map(|(_, p, _)| p.clone())
     });
+    // Vendors whose first page is open but whose API asks for Digest: use the API's path.
+    if protected.is_none()
+        && let Some(ep) = web
+    {
+        let path = match host.vendor() {
+            Some("uniview") => Some("/LAPI/V1.0/System/DeviceInfo"),
+            Some("axis") => Some("/axis-cgi/param.cgi?action=list&group=Brand"),
+            Some("tp-link") | Some("hanwha") | Some("vivotek") | Some("other") => None,
+            _ => None,
+        };
+        if let Some(path) = path
+            && let Ok(r) = env.http.get(ep, path).await
+            && r.status == 401
+            && authorization_for(&r, &Request::get(path), "x", "x").is_some()
+        {
+            protected = Some(path.to_string());
+        }
+    }
     // ONVIF: only judge credentials where anonymous GetDeviceInformation is refused.
     let mut onvif_ctx = None;
     if let Some((ep, path)) = host.onvif.first()
@@ -653,6 +808,7 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
     }
     // RTSP: a vendor stream path, unless the server answers 200 to any path (XiongMai H264DVR).
     let mut rtsp = None;
+    let mut rtsp_any = None;
     if let Some(addr) = host.rtsp.first() {
         let random = format!("/camwarden-{:08x}", rand::random::<u32>());
         let any_path = match RtspConn::open(&env.net, *addr).await {
@@ -666,7 +822,9 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
             }
             Err(_) => true,
         };
-        if !any_path {
+        if any_path {
+            rtsp_any = Some(*addr);
+        } else {
             let path = super::unauth::stream_paths(env, host.vendor(), 1)
                 .into_iter()
                 .next()
@@ -681,6 +839,7 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
         protected,
         onvif: onvif_ctx,
         rtsp,
+        rtsp_any,
     }
 }
 
