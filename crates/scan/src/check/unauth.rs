@@ -150,15 +150,14 @@ async fn snapshot(host: &Host, env: &CheckEnv) -> Option<Finding> {
         .find(|e| !e.tls)
         .or(host.http.first())
         .copied()?;
-    for path in snapshot_paths(env, host.vendor(), 4) {
+    for path in snapshot_paths(env, host.vendor(), 6) {
         let Ok(r) = env.http.send_limited(ep, &Request::get(&path), 64).await else {
             continue;
         };
-        let image_type = r
-            .header("content-type")
-            .is_some_and(|c| c.to_ascii_lowercase().starts_with("image/"));
         let magic = r.body.starts_with(&[0xFF, 0xD8, 0xFF]) || r.body.starts_with(b"\x89PNG");
-        if r.status == 200 && image_type && magic {
+        // The magic bytes are the proof; the type is only reported (Hipcam-style firmware
+        // serves its snapshots as application/octet-stream or with no type at all).
+        if r.status == 200 && magic {
             return Some(env.finding(
                 host,
                 "unauthenticated-snapshot",
@@ -166,7 +165,7 @@ async fn snapshot(host: &Host, env: &CheckEnv) -> Option<Finding> {
                 format!(
                     "GET {}{path} → 200 {} with image magic bytes, no credentials (first 64 bytes read, nothing kept)",
                     ep.base(),
-                    r.header("content-type").unwrap_or("")
+                    r.header("content-type").unwrap_or("(no content type)")
                 ),
             ));
         }

@@ -82,6 +82,11 @@ async fn dahua_bypass(host: &Host, env: &CheckEnv, ep: Endpoint, cve: &str) -> O
     }
     match dahua_error(&v) {
         Some(code) if dahua_locked(code) => attempt.finish(&AuthOutcome::LockedOut),
+        // Only a JSON-RPC answer means a login was judged; a web page served for any path
+        // (seen on Dahua-branded OEM firmware without RPC2) costs the device nothing.
+        _ if v.get("result").is_none() && v.get("error").is_none() => {
+            attempt.finish(&AuthOutcome::SchemeUnsupported)
+        }
         _ => attempt.finish(&AuthOutcome::Invalid),
     }
     None

@@ -324,12 +324,24 @@ async fn xm_web(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
                 "accepted by the NETSurveillance web login (POST /Login.htm)",
             ),
         ),
-        Ok(r) if r.status == 200 || r.status == 401 || r.status == 403 => {
+        // A refused login sends the login form back; any other page (GoAhead-based OEM
+        // firmware serves its index for every path) means no login was judged.
+        Ok(r) if r.status == 200 && is_login_form(&r.text()) => {
             (AuthOutcome::Invalid, String::new())
         }
+        Ok(r) if r.status == 401 || r.status == 403 => (AuthOutcome::Invalid, String::new()),
         Ok(_) => (AuthOutcome::SchemeUnsupported, String::new()),
         Err(e) => (AuthOutcome::Error(e.msg), String::new()),
     }
+}
+
+/// A page that asks for a password (or names the XiongMai web client).
+fn is_login_form(page: &str) -> bool {
+    let lower = page.to_ascii_lowercase();
+    lower.contains("type=\"password\"")
+        || lower.contains("type='password'")
+        || lower.contains("type=password")
+        || lower.contains("netsurveillance")
 }
 
 /// AVTECH web login: `VerifyCode.cgi?account=<base64 user:pass>&login=quick`; the reply's second
@@ -907,6 +919,21 @@ async fn learn_with(c: &Ctx<'_>, u: &str, p: &str) {
     }
 }
 
+/// The vendor's own defaults first, then the generic ones it does not already hold; the
+/// budget decides how far down the list a scan gets.
+fn candidate_list(data: &CredFile, vendor: Option<&str>) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = vendor
+        .and_then(|v| data.vendor.get(v))
+        .map(|l| l.pairs.clone())
+        .unwrap_or_default();
+    for pair in &data.generic.pairs {
+        if !list.contains(pair) {
+            list.push(pair.clone());
+        }
+    }
+    list
+}
+
 pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     let data: CredFile = env
         .kb
@@ -922,15 +949,13 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     if telnet_port.is_some() {
         env.mark_ran(Proto::Telnet.check_id());
     }
-    let list: Vec<(String, String)> = host
-        .vendor()
-        .and_then(|v| data.vendor.get(v))
-        .map(|l| l.pairs.clone())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| data.generic.pairs.clone());
+    let list = candidate_list(&data, host.vendor());
 
     let mut found: BTreeMap<&'static str, Finding> = BTreeMap::new();
     let mut known: Option<(String, String)> = None;
+    // A pair one protocol judged wrong is not spent again on another: the budget buys more
+    // distinct guesses that way (the protocols of one device share its account store).
+    let mut rejected: Vec<(String, String)> = Vec::new();
     'protocols: for proto in plan {
         if found.contains_key(proto.check_id()) {
             continue;
@@ -943,6 +968,11 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             None => list.clone(),
         };
         for (u, p) in candidates {
+            // (A credential proven valid elsewhere is always tried: some web front ends of
+            // XiongMai recorders refuse what their SDK and ONVIF services accept.)
+            if known.is_none() && rejected.iter().any(|(ru, rp)| *ru == u && *rp == p) {
+                continue;
+            }
             let Ok(slot) = env.budget.acquire().await else {
                 break 'protocols;
             };
@@ -960,7 +990,7 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
                     known = Some((u, p));
                     continue 'protocols;
                 }
-                AuthOutcome::Invalid => continue,
+                AuthOutcome::Invalid => rejected.push((u, p)),
                 AuthOutcome::LockedOut => {
                     tracing::warn!(ip = %host.ip, "lockout signal: {ev}; no further credential attempts");
                     break 'protocols;
@@ -1022,6 +1052,32 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn vendor_defaults_come_first_then_generic_ones_without_repeats() {
+        let kb = crate::data::Knowledge::builtin().unwrap();
+        let f: CredFile = toml::from_str(kb.file("credentials/defaults.toml").unwrap()).unwrap();
+        let dahua = candidate_list(&f, Some("dahua"));
+        assert_eq!(dahua[..3], f.vendor["dahua"].pairs[..]);
+        assert!(dahua.contains(&("admin".into(), "12345".into())));
+        let mut dedup = dahua.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), dahua.len());
+        assert_eq!(candidate_list(&f, None), f.generic.pairs);
+        assert_eq!(candidate_list(&f, Some("no-such-vendor")), f.generic.pairs);
+    }
+
+    #[test]
+    fn xm_login_failure_is_judged_only_on_a_login_form() {
+        assert!(is_login_form(
+            "<form action=\"Login.htm\"><input type=\"password\" name=\"password\"/></form>"
+        ));
+        assert!(is_login_form("<title>NETSurveillance WEB</title>"));
+        assert!(!is_login_form(
+            "<html><head><title>IPCAM</title></head><body>goahead-like</body></html>"
+        ));
     }
 
     #[test]
