@@ -213,3 +213,30 @@ fn lab_scan_html_report_is_vietnamese_and_self_contained() {
         "no external styles"
     );
 }
+
+/// The bug: a vendor's own short list was all a device got, and a XiongMai-style web login that
+/// answered every path with its index page counted each guess as a failure, so the budget was
+/// spent before RTSP was asked at all. The OEM recorder's admin/12345 went unreported.
+#[test]
+fn regression_oem_dvr_generic_default_reached_after_vendor_list_and_index_page_login() {
+    let o = ok();
+    let oem = o
+        .truth
+        .iter()
+        .find(|t| t.label == "oem-goahead-dvr")
+        .expect("the lab has the OEM recorder");
+    let found: Vec<&str> = o
+        .lines
+        .iter()
+        .filter(|l| l["type"] == "finding" && l["ip"] == oem.ip.as_str())
+        .filter_map(|l| l["check"].as_str())
+        .collect();
+    assert!(
+        found.contains(&"default-credential-rtsp"),
+        "OEM recorder findings: {found:?}"
+    );
+    assert!(
+        !found.contains(&"default-credential-http"),
+        "no web login exists there to claim: {found:?}"
+    );
+}

@@ -27,6 +27,10 @@ pub enum Profile {
     TvtNvr,
     DlinkDcs,
     AvtechDvr,
+    /// OEM recorder: GoAhead web front end serving its index for every path, XiongMai's
+    /// `H264DVR` RTSP server with a normal Digest challenge, and admin/12345 (not on XiongMai's
+    /// own default list).
+    OemDvr,
     Router,
     Printer,
     Nas,
@@ -58,7 +62,7 @@ pub enum Svc {
 }
 
 impl Profile {
-    pub const ALL: [Profile; 24] = [
+    pub const ALL: [Profile; 25] = [
         Profile::HikvisionOld,
         Profile::HikvisionNew,
         Profile::HikvisionNvrLegacyTls,
@@ -83,6 +87,7 @@ impl Profile {
         Profile::EndlessHeader,
         Profile::XmlBomb,
         Profile::Garbage,
+        Profile::OemDvr,
     ];
 
     pub fn label(self) -> &'static str {
@@ -101,6 +106,7 @@ impl Profile {
             Profile::TvtNvr => "tvt-nvr",
             Profile::DlinkDcs => "dlink-dcs",
             Profile::AvtechDvr => "avtech-dvr",
+            Profile::OemDvr => "oem-goahead-dvr",
             Profile::Router => "decoy-router",
             Profile::Printer => "decoy-printer",
             Profile::Nas => "decoy-nas",
@@ -144,7 +150,7 @@ impl Profile {
                 (34567, Sofia),
                 (8899, Http),
             ],
-            Profile::UniviewNvr => vec![(80, Http), (554, Rtsp)],
+            Profile::UniviewNvr | Profile::OemDvr => vec![(80, Http), (554, Rtsp)],
             Profile::AxisIpc => vec![(80, Http), (554, Rtsp)],
             Profile::ReolinkIpc => vec![(80, Http), (554, Rtsp), (9000, Silent)],
             Profile::GenericOnvif => vec![(80, Http), (554, Rtsp)],
@@ -188,6 +194,7 @@ impl Profile {
             // No lock-out at all: the intrusive test's negative case.
             Profile::GenericOnvif => &[("admin", "admin"), ("camtest", "Test!Acct-2026")],
             Profile::DlinkDcs => &[("admin", "")],
+            Profile::OemDvr => &[("admin", "12345")],
             _ => &[],
         }
     }
@@ -639,6 +646,24 @@ impl Profile {
                 Some("1017-1003-1009-1003"),
                 Some("00:0e:53:12:34:56"),
                 vec![cleartext()],
+            ),
+            Profile::OemDvr => (
+                Some("xiongmai"),
+                None,
+                None,
+                None,
+                None,
+                vec![
+                    w(
+                        "default-credential",
+                        Some("rtsp"),
+                        None,
+                        None,
+                        Some(554),
+                        "admin/12345 over RTSP Digest (a generic default, not XiongMai's own)",
+                    ),
+                    cleartext(),
+                ],
             ),
             _ => (None, None, None, None, None, vec![]),
         };
@@ -1227,6 +1252,8 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
         },
         Profile::Router => Resp::new(401).header("Server", "Router Webserver").header("WWW-Authenticate", "Basic realm=\"TP-LINK Wireless N Router WR841N\"").body(""),
         Profile::Printer => Resp::new(200).header("Server", "HP HTTP Server; HP LaserJet Pro M404 - W1A52A; Serial Number: PHBLM12345").html("<html><head><title>HP LaserJet Pro M404</title></head><body>Printer status</body></html>"),
+        // Every path, every method: the same index (its login is drawn by script).
+        Profile::OemDvr => Resp::new(200).header("Server", "GoAhead-Webs").html("<html><head><title>IPCAM</title><script src=\"/js/login.js\"></script></head><body onload=\"init()\"><div id=\"login\"></div></body></html>"),
         Profile::Nas => Resp::new(200).header("Server", "nginx").html("<html><head><title>Synology DiskStation</title></head><body>DSM</body></html>"),
         Profile::WebServer => Resp::new(200).header("Server", "nginx/1.22.1").html("<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>"),
         Profile::XmlBomb => {
@@ -1305,6 +1332,12 @@ pub fn rtsp_cfg(p: Profile) -> RtspCfg {
             paths: &["/11", "/12"],
             any_path: false,
             open: true,
+        },
+        Profile::OemDvr => RtspCfg {
+            server: Some("H264DVR 1.0"),
+            paths: &["/user=admin&password=&channel=1&stream=0.sdp", "/11", "/12"],
+            any_path: false,
+            open: false,
         },
         Profile::MediaServer => RtspCfg {
             server: Some("GStreamer RTSP server"),
