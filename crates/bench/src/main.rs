@@ -344,8 +344,9 @@ fn camwarden_scan(
     cmd.args(["scan", cidr, "-p", ports, "--no-db", "-q", "--jsonl"])
         .arg(&out)
         .args([
+            // nmap -T4 has no rate ceiling: neither does camwarden here (loopback only).
             "--rate",
-            "20000",
+            "1000000",
             "--concurrency",
             "2048",
             "--host-concurrency",

@@ -80,7 +80,12 @@ pub async fn run_scan(
     cancel: CancellationToken,
 ) -> Result<ScanTotals> {
     let started = Instant::now();
-    let rules = Arc::new(Rules::load(&kb)?);
+    // Compiling the fingerprint rules costs tens of milliseconds; an inventory sweep needs none.
+    let rules = if cfg.discover_only {
+        None
+    } else {
+        Some(Arc::new(Rules::load(&kb)?))
+    };
     let net = Net::new(scope.clone(), dial, cfg.limits);
     let targets = scope.len() * cfg.discover.ports.len() as u64;
 
@@ -127,10 +132,9 @@ pub async fn run_scan(
                 let events = events.clone();
                 workers.spawn(async move {
                     let _permit = permit;
-                    let report = if cfg.discover_only {
-                        open_ports_only(ip, &open)
-                    } else {
-                        audit_host(&net, &kb, &rules, &cfg, ip, &open).await
+                    let report = match &rules {
+                        Some(rules) => audit_host(&net, &kb, rules, &cfg, ip, &open).await,
+                        None => open_ports_only(ip, &open),
                     };
                     let _ = events.send(ScanEvent::HostDone(Box::new(report))).await;
                 });

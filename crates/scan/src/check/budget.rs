@@ -102,7 +102,16 @@ impl CredentialBudget {
 
     /// Reserve one attempt, waiting (at most `max_wait`) for the window to allow it.
     pub async fn acquire(&self) -> Result<Attempt<'_>, BudgetStop> {
-        let give_up = Instant::now() + self.policy.max_wait;
+        self.acquire_within(self.policy.max_wait).await
+    }
+
+    /// Reserve one attempt only if the window allows it now: for guesses not worth a wait.
+    pub async fn try_acquire(&self) -> Result<Attempt<'_>, BudgetStop> {
+        self.acquire_within(Duration::ZERO).await
+    }
+
+    async fn acquire_within(&self, max_wait: Duration) -> Result<Attempt<'_>, BudgetStop> {
+        let give_up = Instant::now() + max_wait;
         loop {
             let wait_until = {
                 let mut s = self.lock();
@@ -251,6 +260,19 @@ mod tests {
         }
         assert_eq!(b.failures(), 0);
         assert_eq!(b.successes(), 20);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn try_acquire_never_waits_for_the_window() {
+        let b = CredentialBudget::new(BudgetPolicy::default());
+        for _ in 0..3 {
+            b.try_acquire().await.unwrap().finish(&AuthOutcome::Invalid);
+        }
+        let start = Instant::now();
+        assert_eq!(b.try_acquire().await.err(), Some(BudgetStop::Exhausted));
+        assert_eq!(Instant::now(), start);
+        // The waiting kind still gets the fourth attempt once the window slides.
+        assert!(b.acquire().await.is_ok());
     }
 
     #[tokio::test(start_paused = true)]

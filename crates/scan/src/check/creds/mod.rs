@@ -920,18 +920,24 @@ async fn learn_with(c: &Ctx<'_>, u: &str, p: &str) {
 }
 
 /// The vendor's own defaults first, then the generic ones it does not already hold; the
-/// budget decides how far down the list a scan gets.
-fn candidate_list(data: &CredFile, vendor: Option<&str>) -> Vec<(String, String)> {
+/// budget decides how far down the list a scan gets. Also returns how many leading entries
+/// are the device's primary list (the vendor's, or the generic one when the vendor is unknown).
+fn candidate_list(data: &CredFile, vendor: Option<&str>) -> (Vec<(String, String)>, usize) {
     let mut list: Vec<(String, String)> = vendor
         .and_then(|v| data.vendor.get(v))
         .map(|l| l.pairs.clone())
         .unwrap_or_default();
+    let primary = if list.is_empty() {
+        data.generic.pairs.len()
+    } else {
+        list.len()
+    };
     for pair in &data.generic.pairs {
         if !list.contains(pair) {
             list.push(pair.clone());
         }
     }
-    list
+    (list, primary)
 }
 
 pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
@@ -949,7 +955,7 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     if telnet_port.is_some() {
         env.mark_ran(Proto::Telnet.check_id());
     }
-    let list = candidate_list(&data, host.vendor());
+    let (list, primary) = candidate_list(&data, host.vendor());
 
     let mut found: BTreeMap<&'static str, Finding> = BTreeMap::new();
     let mut known: Option<(String, String)> = None;
@@ -967,16 +973,28 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             Some(k) => vec![k.clone()],
             None => list.clone(),
         };
-        for (u, p) in candidates {
+        for (i, (u, p)) in candidates.into_iter().enumerate() {
             // (A credential proven valid elsewhere is always tried: some web front ends of
             // XiongMai recorders refuse what their SDK and ONVIF services accept.)
             if known.is_none() && rejected.iter().any(|(ru, rp)| *ru == u && *rp == p) {
                 continue;
             }
-            let Ok(slot) = env.budget.acquire().await else {
-                break 'protocols;
+            // The vendor's own defaults may wait for the 30 s window; the generic ones after
+            // them, and a known credential carried to another protocol, are tried only while
+            // it has room (a hardened device costs no extra 30 s).
+            let slot = if known.is_none() && i < primary {
+                match env.budget.acquire().await {
+                    Ok(s) => s,
+                    Err(_) => break 'protocols,
+                }
+            } else {
+                match env.budget.try_acquire().await {
+                    Ok(s) => s,
+                    Err(_) => break,
+                }
             };
             let (outcome, ev) = attempt(&c, proto, port, &u, &p).await;
+            tracing::debug!(ip = %host.ip, proto = ?proto, port, user = %u, ?outcome, "credential attempt");
             slot.finish(&outcome);
             match outcome {
                 AuthOutcome::Valid => {
@@ -1002,15 +1020,20 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     if let Some(port) = telnet_port
         && !env.budget.locked()
     {
+        // Telnet on these firmwares has its own root accounts: their list first, the web
+        // credential last (XiongMai recorders refuse admin on telnet).
         let mut tl = data.telnet.pairs.clone();
-        if let Some(k) = &known {
-            tl.insert(0, k.clone());
+        if let Some(k) = &known
+            && !tl.contains(k)
+        {
+            tl.push(k.clone());
         }
         for (u, p) in tl {
             let Ok(slot) = env.budget.acquire().await else {
                 break;
             };
             let (outcome, ev) = attempt(&c, Proto::Telnet, port, &u, &p).await;
+            tracing::debug!(ip = %host.ip, proto = ?Proto::Telnet, port, user = %u, ?outcome, "credential attempt");
             slot.finish(&outcome);
             match outcome {
                 AuthOutcome::Valid => {
@@ -1058,15 +1081,17 @@ mod tests {
     fn vendor_defaults_come_first_then_generic_ones_without_repeats() {
         let kb = crate::data::Knowledge::builtin().unwrap();
         let f: CredFile = toml::from_str(kb.file("credentials/defaults.toml").unwrap()).unwrap();
-        let dahua = candidate_list(&f, Some("dahua"));
-        assert_eq!(dahua[..3], f.vendor["dahua"].pairs[..]);
+        let (dahua, primary) = candidate_list(&f, Some("dahua"));
+        assert_eq!(primary, f.vendor["dahua"].pairs.len());
+        assert_eq!(dahua[..primary], f.vendor["dahua"].pairs[..]);
         assert!(dahua.contains(&("admin".into(), "12345".into())));
         let mut dedup = dahua.clone();
         dedup.sort();
         dedup.dedup();
         assert_eq!(dedup.len(), dahua.len());
-        assert_eq!(candidate_list(&f, None), f.generic.pairs);
-        assert_eq!(candidate_list(&f, Some("no-such-vendor")), f.generic.pairs);
+        let generic = (f.generic.pairs.clone(), f.generic.pairs.len());
+        assert_eq!(candidate_list(&f, None), generic);
+        assert_eq!(candidate_list(&f, Some("no-such-vendor")), generic);
     }
 
     #[test]
