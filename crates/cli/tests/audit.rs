@@ -200,6 +200,42 @@ fn audit_verdicts_follow_settings_and_no_credential_leaks() {
     );
     lab.stop();
 
+    // A catalog update (the new camera's model declared conformant) re-judges without a scan:
+    // the lab is already stopped.
+    std::fs::write(
+        p("declared.csv"),
+        "vendor,model,status,certificate,issuer,date,source,note\nhikvision,DS-2CD2386G2-IU,declared,TEST-0001,test vendor,2026-01-15,integration test fixture,not a real declaration\n",
+    )
+    .expect("write catalog");
+    let rejudge = camwarden_env(
+        &[
+            "judge",
+            "--db",
+            &p("a.db"),
+            "--json",
+            &p("recatalogued.json"),
+            "--catalog",
+            &p("declared.csv"),
+        ],
+        &env,
+        limit,
+    );
+    assert!(rejudge.status.success(), "{}", rejudge.stderr);
+    let recatalogued: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("recatalogued.json")).expect("json"))
+            .expect("parse");
+    let new_flag = recatalogued["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["ip"] == "127.84.0.11")
+        .map(|d| d["catalog"]["flag"].clone());
+    assert_eq!(
+        new_flag,
+        Some(serde_json::json!("conforms")),
+        "{recatalogued}"
+    );
+
     // The owner's password is nowhere.
     for f in [
         "a.db",
