@@ -240,3 +240,27 @@ fn regression_oem_dvr_generic_default_reached_after_vendor_list_and_index_page_l
         "no web login exists there to claim: {found:?}"
     );
 }
+
+/// The bug: the XiongMai empty-token ONVIF leak was looked for only at `/onvif/Media` with
+/// profile token `000`; OEM builds that moved the media service leaked unseen.
+#[test]
+fn regression_xm_onvif_leak_found_on_a_moved_media_service() {
+    let o = ok();
+    let oem = o
+        .truth
+        .iter()
+        .find(|t| t.label == "oem-goahead-dvr")
+        .expect("the lab has the OEM recorder");
+    let leak = o
+        .lines
+        .iter()
+        .find(|l| {
+            l["type"] == "finding"
+                && l["ip"] == oem.ip.as_str()
+                && l["check"] == "onvif-credential-leak"
+        })
+        .expect("the moved leak is reported");
+    let evidence = leak["evidence"].as_str().unwrap_or_default();
+    assert!(evidence.contains("/onvif/media_service"), "{evidence}");
+    assert!(!evidence.contains("password=12345"), "{evidence}");
+}

@@ -29,7 +29,8 @@ pub enum Profile {
     AvtechDvr,
     /// OEM recorder: GoAhead web front end serving its index for every path, XiongMai's
     /// `H264DVR` RTSP server with a normal Digest challenge, and admin/12345 (not on XiongMai's
-    /// own default list).
+    /// own default list); ONVIF on 8899 with the empty-token leak moved to another media path
+    /// and profile token.
     OemDvr,
     Router,
     Printer,
@@ -150,7 +151,8 @@ impl Profile {
                 (34567, Sofia),
                 (8899, Http),
             ],
-            Profile::UniviewNvr | Profile::OemDvr => vec![(80, Http), (554, Rtsp)],
+            Profile::UniviewNvr => vec![(80, Http), (554, Rtsp)],
+            Profile::OemDvr => vec![(80, Http), (554, Rtsp), (8899, Http)],
             Profile::AxisIpc => vec![(80, Http), (554, Rtsp)],
             Profile::ReolinkIpc => vec![(80, Http), (554, Rtsp), (9000, Silent)],
             Profile::GenericOnvif => vec![(80, Http), (554, Rtsp)],
@@ -662,6 +664,30 @@ impl Profile {
                         Some(554),
                         "admin/12345 over RTSP Digest (a generic default, not XiongMai's own)",
                     ),
+                    w(
+                        "default-credential",
+                        Some("onvif"),
+                        None,
+                        None,
+                        Some(8899),
+                        "admin/12345 in a UsernameToken",
+                    ),
+                    w(
+                        "credential-disclosure",
+                        None,
+                        None,
+                        None,
+                        Some(8899),
+                        "GetSnapshotUri empty-token leak on /onvif/media_service, profile Profile_1",
+                    ),
+                    w(
+                        "unauthenticated-access",
+                        Some("onvif"),
+                        None,
+                        None,
+                        Some(8899),
+                        "GetSnapshotUri answers an empty UsernameToken",
+                    ),
                     cleartext(),
                 ],
             ),
@@ -943,7 +969,16 @@ fn onvif(dev: &Dev, req: &Req, manufacturer: &str, model: &str, fw: &str, serial
         ));
     }
     // XiongMai: the media service hands out a snapshot URI with the password to an empty token.
-    if dev.profile == Profile::XiongmaiDvr
+    // The OEM build knows only its own profile token.
+    if dev.profile == Profile::OemDvr
+        && xml.contains("GetSnapshotUri")
+        && !xml.contains(">Profile_1<")
+    {
+        return Resp::new(400).header("Content-Type", "application/soap+xml; charset=utf-8").body(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:ter=\"http://www.onvif.org/ver10/error\"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>ter:InvalidArgVal</env:Value><env:Subcode><env:Value>ter:NoProfile</env:Value></env:Subcode></env:Subcode></env:Code><env:Reason><env:Text xml:lang=\"en\">No such profile</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>",
+        );
+    }
+    if matches!(dev.profile, Profile::XiongmaiDvr | Profile::OemDvr)
         && xml.contains("GetSnapshotUri")
         && xml.contains("<wsse:Username></wsse:Username>")
     {
@@ -1252,6 +1287,10 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
         },
         Profile::Router => Resp::new(401).header("Server", "Router Webserver").header("WWW-Authenticate", "Basic realm=\"TP-LINK Wireless N Router WR841N\"").body(""),
         Profile::Printer => Resp::new(200).header("Server", "HP HTTP Server; HP LaserJet Pro M404 - W1A52A; Serial Number: PHBLM12345").html("<html><head><title>HP LaserJet Pro M404</title></head><body>Printer status</body></html>"),
+        Profile::OemDvr if port == 8899 => match (req.method.as_str(), path.as_str()) {
+            ("POST", "/onvif/device_service") | ("POST", "/onvif/media_service") => onvif(dev, req, "IPC", "H264DVR", "V4.03.R11", "00a1b2c3d4e5f607"),
+            _ => Resp::new(404),
+        },
         // Every path, every method: the same index (its login is drawn by script).
         Profile::OemDvr => Resp::new(200).header("Server", "GoAhead-Webs").html("<html><head><title>IPCAM</title><script src=\"/js/login.js\"></script></head><body onload=\"init()\"><div id=\"login\"></div></body></html>"),
         Profile::Nas => Resp::new(200).header("Server", "nginx").html("<html><head><title>Synology DiskStation</title></head><body>DSM</body></html>"),

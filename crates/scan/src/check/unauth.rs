@@ -209,41 +209,74 @@ async fn onvif_ops(host: &Host, env: &CheckEnv) -> Vec<Finding> {
             ));
         }
         // XiongMai: GetSnapshotUri with an empty UsernameToken returns a URI carrying the password.
-        if host.vendor() == Some("xiongmai") || (host.vendor().is_none() && ep.addr.port() == 8899)
-        {
-            let token = onvif::UsernameToken::new("", "", "2000-01-01T00:00:00Z", &[0u8; 16]);
-            let body =
-                "<trt:GetSnapshotUri><trt:ProfileToken>000</trt:ProfileToken></trt:GetSnapshotUri>";
-            let xml = onvif::envelope(body, Some(&token.to_xml()));
-            if let Ok(r) = onvif::post(&env.http, *ep, "/onvif/Media", &xml, &[]).await
-                && let Ok(s) = onvif::parse(&r.body)
-                && let Some(uri) = s.get("Uri")
-            {
-                let l = uri.to_ascii_lowercase();
-                if l.contains("user=") && l.contains("password=") {
-                    out.push(env.finding(
-                                host,
-                                "unauthenticated-onvif",
-                                Some(ep.addr.port()),
-                                format!(
-                                    "GetSnapshotUri answered an empty UsernameToken on {}/onvif/Media (authentication bypass)",
-                                    ep.base()
-                                ),
-                            ));
-                    out.push(env.finding(
-                                host,
-                                "onvif-credential-leak",
-                                Some(ep.addr.port()),
-                                format!(
-                                    "GetSnapshotUri with an empty UsernameToken on {}/onvif/Media returned a URI with user=<redacted>&password=<redacted>",
-                                    ep.base()
-                                ),
-                            ));
-                }
+        // XiongMai firmware is sold under many names, so unknown and generic vendors are asked
+        // too, and anything answering ONVIF on XiongMai's port 8899.
+        let xm_like = matches!(host.vendor(), None | Some("xiongmai") | Some("other"))
+            || ep.addr.port() == 8899;
+        if xm_like && let Some((media, uri)) = xm_snapshot_uri(env, *ep).await {
+            let l = uri.to_ascii_lowercase();
+            if l.contains("user=") && l.contains("password=") {
+                out.push(env.finding(
+                    host,
+                    "unauthenticated-onvif",
+                    Some(ep.addr.port()),
+                    format!(
+                        "GetSnapshotUri answered an empty UsernameToken on {}{media} (authentication bypass)",
+                        ep.base()
+                    ),
+                ));
+                out.push(env.finding(
+                    host,
+                    "onvif-credential-leak",
+                    Some(ep.addr.port()),
+                    format!(
+                        "GetSnapshotUri with an empty UsernameToken on {}{media} returned a URI with user=<redacted>&password=<redacted>",
+                        ep.base()
+                    ),
+                ));
             }
         }
     }
     out
+}
+
+/// Media service paths and profile tokens seen on XiongMai-based firmware (`/onvif/Media` with
+/// token `000` is the original shape; OEM builds move the service and name profiles otherwise).
+const XM_MEDIA_PATHS: [&str; 3] = ["/onvif/Media", "/onvif/media_service", "/onvif/media"];
+const XM_PROFILE_TOKENS: [&str; 3] = ["000", "001", "Profile_1"];
+
+/// GetSnapshotUri with an empty UsernameToken: the media path and the URI, if one answered.
+/// At most 9 small read-only requests; a path that is not a SOAP service is abandoned at once.
+async fn xm_snapshot_uri(
+    env: &CheckEnv,
+    ep: crate::proto::http::Endpoint,
+) -> Option<(String, String)> {
+    let token = onvif::UsernameToken::new("", "", "2000-01-01T00:00:00Z", &[0u8; 16]);
+    for media in XM_MEDIA_PATHS {
+        for profile in XM_PROFILE_TOKENS {
+            let body = format!(
+                "<trt:GetSnapshotUri><trt:ProfileToken>{profile}</trt:ProfileToken></trt:GetSnapshotUri>"
+            );
+            let xml = onvif::envelope(&body, Some(&token.to_xml()));
+            let Ok(r) = onvif::post(&env.http, ep, media, &xml, &[]).await else {
+                break;
+            };
+            let Ok(s) = onvif::parse(&r.body) else {
+                break;
+            };
+            if let Some(uri) = s.get("Uri") {
+                return Some((media.to_string(), uri.to_string()));
+            }
+            match &s.fault {
+                // Refused for want of credentials: this device is not open, whatever the path.
+                Some(f) if f.not_authorized() => return None,
+                // Another fault (unknown profile, say): try the next token.
+                Some(_) => continue,
+                None => break,
+            }
+        }
+    }
+    None
 }
 
 pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
