@@ -42,6 +42,9 @@ pub enum Profile {
     EndlessHeader,
     XmlBomb,
     Garbage,
+    /// Floods: bytes as fast as the client takes them, an endless chunked body, telnet
+    /// negotiation that never ends.
+    Firehose,
 }
 
 /// How one port behaves.
@@ -60,10 +63,16 @@ pub enum Svc {
     Tarpit,
     Endless,
     Garbage,
+    /// Bytes at full speed, unasked.
+    Flood,
+    /// HTTP 200 with a chunked body that never ends.
+    Chunked,
+    /// Telnet option negotiation (IAC WILL/DO) that never ends.
+    IacFlood,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 25] = [
+    pub const ALL: [Profile; 26] = [
         Profile::HikvisionOld,
         Profile::HikvisionNew,
         Profile::HikvisionNvrLegacyTls,
@@ -89,6 +98,7 @@ impl Profile {
         Profile::XmlBomb,
         Profile::Garbage,
         Profile::OemDvr,
+        Profile::Firehose,
     ];
 
     pub fn label(self) -> &'static str {
@@ -118,6 +128,7 @@ impl Profile {
             Profile::EndlessHeader => "hostile-endless-header",
             Profile::XmlBomb => "hostile-xml-bomb",
             Profile::Garbage => "hostile-garbage",
+            Profile::Firehose => "hostile-firehose",
         }
     }
 
@@ -167,6 +178,7 @@ impl Profile {
             Profile::Tarpit => vec![(80, Tarpit), (554, Tarpit), (8899, Tarpit), (8000, Tarpit)],
             Profile::EndlessHeader => vec![(80, Endless), (8080, Endless)],
             Profile::XmlBomb => vec![(80, Http), (8899, Http)],
+            Profile::Firehose => vec![(80, Chunked), (554, Flood), (23, IacFlood), (8899, Flood)],
             Profile::Garbage => vec![
                 (80, Garbage),
                 (554, Garbage),
@@ -240,13 +252,18 @@ impl Profile {
                 | Profile::EndlessHeader
                 | Profile::XmlBomb
                 | Profile::Garbage
+                | Profile::Firehose
         )
     }
 
     pub fn hostile(self) -> bool {
         matches!(
             self,
-            Profile::Tarpit | Profile::EndlessHeader | Profile::XmlBomb | Profile::Garbage
+            Profile::Tarpit
+                | Profile::EndlessHeader
+                | Profile::XmlBomb
+                | Profile::Garbage
+                | Profile::Firehose
         )
     }
 

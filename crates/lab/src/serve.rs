@@ -43,6 +43,15 @@ pub async fn handle(
         Svc::Tarpit => tarpit(stream).await,
         Svc::Endless => endless(stream).await,
         Svc::Garbage => garbage(stream).await,
+        Svc::Flood => flood(stream, b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await,
+        Svc::IacFlood => {
+            flood(
+                stream,
+                &[255, 251, 1, 255, 253, 3, 255, 251, 3, 255, 253, 24],
+            )
+            .await
+        }
+        Svc::Chunked => chunked(stream).await,
     }
 }
 
@@ -290,6 +299,38 @@ async fn endless(mut s: TcpStream) {
     let line = format!("X-Padding: {}\r\n", "a".repeat(1000));
     for _ in 0..65536 {
         if s.write_all(line.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `unit` repeated as fast as the client reads, unasked (bounded at 256 MiB).
+async fn flood(mut s: TcpStream, unit: &[u8]) {
+    let block: Vec<u8> = unit.iter().copied().cycle().take(64 * 1024).collect();
+    for _ in 0..4096 {
+        if s.write_all(&block).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A 200 whose chunked body never ends (bounded at 256 MiB).
+async fn chunked(mut s: TcpStream) {
+    let mut buf = [0u8; 2048];
+    let _ = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await;
+    if s.write_all(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n",
+    )
+    .await
+    .is_err()
+    {
+        return;
+    }
+    let mut chunk = format!("{:x}\r\n", 16 * 1024).into_bytes();
+    chunk.extend(std::iter::repeat_n(b'<', 16 * 1024));
+    chunk.extend(b"\r\n");
+    for _ in 0..16384 {
+        if s.write_all(&chunk).await.is_err() {
             return;
         }
     }
