@@ -48,23 +48,24 @@ fn paths(
     out
 }
 
+fn streams(kb: &crate::data::Knowledge) -> Streams {
+    kb.file("streams.toml")
+        .and_then(|t| toml::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// The generic stream paths of data/streams.toml (for identifying a bare RTSP server).
+pub fn generic_stream_paths(kb: &crate::data::Knowledge, max: usize) -> Vec<String> {
+    paths(&streams(kb).rtsp, None, max)
+}
+
 /// Stream paths for a vendor (vendor's own first, then generic), from data/streams.toml.
 pub fn stream_paths(env: &CheckEnv, vendor: Option<&str>, max: usize) -> Vec<String> {
-    let s: Streams = env
-        .kb
-        .file("streams.toml")
-        .and_then(|t| toml::from_str(t).ok())
-        .unwrap_or_default();
-    paths(&s.rtsp, vendor, max)
+    paths(&streams(&env.kb).rtsp, vendor, max)
 }
 
 fn snapshot_paths(env: &CheckEnv, vendor: Option<&str>, max: usize) -> Vec<String> {
-    let s: Streams = env
-        .kb
-        .file("streams.toml")
-        .and_then(|t| toml::from_str(t).ok())
-        .unwrap_or_default();
-    paths(&s.snapshot, vendor, max)
+    paths(&streams(&env.kb).snapshot, vendor, max)
 }
 
 fn is_sdp(r: &crate::proto::msg::Reply) -> bool {

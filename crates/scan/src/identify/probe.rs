@@ -142,6 +142,34 @@ async fn probe_rtsp(net: &Net, addr: SocketAddrV4, r: &mut PortResult) -> bool {
     true
 }
 
+/// The session name (`s=` line) of the first stream description one of `paths` returns
+/// without credentials.
+async fn sdp_session_name(net: &Net, addr: SocketAddrV4, paths: &[String]) -> Option<String> {
+    let mut c = RtspConn::open(net, addr).await.ok()?;
+    let mut name = None;
+    for path in paths {
+        let url = c.url(path);
+        let Ok(d) = c
+            .request("DESCRIBE", &url, &[("Accept", "application/sdp".into())])
+            .await
+        else {
+            break;
+        };
+        if d.status == 200 {
+            name = d
+                .text()
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("s="))
+                .map(|s| s.trim().chars().take(120).collect::<String>());
+            if name.is_some() {
+                break;
+            }
+        }
+    }
+    c.close().await;
+    name
+}
+
 async fn passive_banner(net: &Net, addr: SocketAddrV4, wait: Duration) -> Option<Vec<u8>> {
     let stream = net.connect(addr).await.ok()?;
     let mut conn = Conn::new(stream, net.limits);
@@ -279,7 +307,7 @@ async fn classify(net: Net, ip: Ipv4Addr, port: u16) -> PortResult {
 /// endpoints the evidence points to, probe ONVIF, and resolve the identity.
 pub async fn identify_host(
     net: &Net,
-    _kb: &Knowledge,
+    kb: &Knowledge,
     rules: &Rules,
     ip: Ipv4Addr,
     open: &[u16],
@@ -332,6 +360,17 @@ pub async fn identify_host(
         let facts: Vec<Fact> = evidence.iter().flat_map(|e| rules.apply(e)).collect();
         resolve(&facts)
     };
+    // A bare RTSP server (no banner, no realm, no challenge) says what it is only in a stream
+    // description: ask for one on a few generic paths (DESCRIBE starts no stream).
+    let bare_rtsp = !evidence
+        .iter()
+        .any(|e| e.kind == "rtsp-server" || e.kind == "rtsp-realm");
+    if bare_rtsp && let Some(addr) = host.rtsp.first().copied() {
+        let paths = crate::check::unauth::generic_stream_paths(kb, 3);
+        if let Some(name) = sdp_session_name(net, addr, &paths).await {
+            evidence.push(Evidence::new("rtsp-sdp", name, Some(addr.port())));
+        }
+    }
     let http = Http::new(net.clone());
     let web: Vec<Endpoint> = host.http.clone();
     for ep in web.iter().take(2) {

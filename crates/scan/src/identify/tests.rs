@@ -110,6 +110,33 @@ fn decoys_are_not_cameras() {
 }
 
 #[test]
+fn bare_rtsp_server_is_judged_by_its_stream_description() {
+    let bare = |session: &str| {
+        vec![
+            Evidence::new(
+                "rtsp-public",
+                "OPTIONS, DESCRIBE, SETUP, TEARDOWN, PLAY",
+                Some(554),
+            ),
+            Evidence::new("rtsp-sdp", session, Some(554)),
+            Evidence::new("port-signature", "554", Some(554)),
+        ]
+    };
+    for camera in ["Media Presentation", "H.264 Video, RtspServer_0.0.0.2"] {
+        let h = identify_offline(rules(), ip(), &bare(camera), vec![]);
+        assert!(h.identity.camera, "{camera}");
+    }
+    for server in [
+        "Session streamed with GStreamer",
+        "Session streamed by \"LIVE555 Media Server\"",
+        "Unnamed",
+    ] {
+        let h = identify_offline(rules(), ip(), &bare(server), vec![]);
+        assert!(!h.identity.camera, "{server}");
+    }
+}
+
+#[test]
 fn camera_ports_alone_do_not_make_a_camera() {
     // A hostile host that merely has camera ports open.
     let ev: Vec<Evidence> = [34567u16, 37777, 9527, 9530, 8000]
@@ -152,7 +179,7 @@ mod props {
 
     proptest! {
         #[test]
-        fn arbitrary_evidence_never_panics(kind in prop::sample::select(vec!["http-server-header","http-title","http-realm","http-body","rtsp-server","rtsp-realm","telnet-banner","tls-certificate","port-signature"]), text in ".{0,200}") {
+        fn arbitrary_evidence_never_panics(kind in prop::sample::select(vec!["http-server-header","http-title","http-realm","http-body","rtsp-server","rtsp-realm","rtsp-sdp","telnet-banner","tls-certificate","port-signature"]), text in ".{0,200}") {
             let ev = vec![Evidence::new(kind, text, Some(80))];
             let _ = identify_offline(rules(), ip(), &ev, vec![]);
         }
