@@ -214,21 +214,28 @@ fn lab_scan_html_report_is_vietnamese_and_self_contained() {
     );
 }
 
+/// The finding lines of the lab device with this label.
+fn findings_of(label: &str) -> Vec<&'static serde_json::Value> {
+    let o = ok();
+    let device = o
+        .truth
+        .iter()
+        .find(|t| t.label == label)
+        .unwrap_or_else(|| panic!("the lab has {label}"));
+    o.lines
+        .iter()
+        .filter(|l| l["type"] == "finding" && l["ip"] == device.ip.as_str())
+        .collect()
+}
+
 /// The bug: a vendor's own short list was all a device got, and a XiongMai-style web login that
 /// answered every path with its index page counted each guess as a failure, so the budget was
 /// spent before RTSP was asked at all. The OEM recorder's admin/12345 went unreported.
 #[test]
 fn regression_oem_dvr_generic_default_reached_after_vendor_list_and_index_page_login() {
-    let o = ok();
-    let oem = o
-        .truth
+    let findings = findings_of("oem-goahead-dvr");
+    let found: Vec<&str> = findings
         .iter()
-        .find(|t| t.label == "oem-goahead-dvr")
-        .expect("the lab has the OEM recorder");
-    let found: Vec<&str> = o
-        .lines
-        .iter()
-        .filter(|l| l["type"] == "finding" && l["ip"] == oem.ip.as_str())
         .filter_map(|l| l["check"].as_str())
         .collect();
     assert!(
@@ -245,20 +252,9 @@ fn regression_oem_dvr_generic_default_reached_after_vendor_list_and_index_page_l
 /// profile token `000`; OEM builds that moved the media service leaked unseen.
 #[test]
 fn regression_xm_onvif_leak_found_on_a_moved_media_service() {
-    let o = ok();
-    let oem = o
-        .truth
-        .iter()
-        .find(|t| t.label == "oem-goahead-dvr")
-        .expect("the lab has the OEM recorder");
-    let leak = o
-        .lines
-        .iter()
-        .find(|l| {
-            l["type"] == "finding"
-                && l["ip"] == oem.ip.as_str()
-                && l["check"] == "onvif-credential-leak"
-        })
+    let leak = findings_of("oem-goahead-dvr")
+        .into_iter()
+        .find(|l| l["check"] == "onvif-credential-leak")
         .expect("the moved leak is reported");
     let evidence = leak["evidence"].as_str().unwrap_or_default();
     assert!(evidence.contains("/onvif/media_service"), "{evidence}");
