@@ -475,6 +475,22 @@ impl Profile {
                         Some(8899),
                         "GetSnapshotUri answers an empty UsernameToken",
                     ),
+                    w(
+                        "default-credential",
+                        Some("http"),
+                        None,
+                        None,
+                        Some(80),
+                        "admin with empty password on the NETSurveillance web login",
+                    ),
+                    w(
+                        "default-credential",
+                        Some("rtsp"),
+                        None,
+                        None,
+                        Some(554),
+                        "admin with empty password in the RTSP URL",
+                    ),
                     cleartext(),
                 ],
             ),
@@ -1145,7 +1161,6 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
     let path = req.path().to_string();
     let target = req.target.clone();
     let accounts = dev.profile.accounts();
-    let _ = accounts;
     match dev.profile {
         Profile::HikvisionOld | Profile::HikvisionNew | Profile::HikvisionNvrLegacyTls => {
             let server = match dev.profile {
@@ -1210,6 +1225,21 @@ pub fn http(dev: &Dev, req: &Req, port: u16, tls: bool) -> Resp {
                     ("POST", "/onvif/device_service") | ("POST", "/onvif/Media") => onvif(dev, req, "XiongMai", "NBD80X16S-KL", "V4.02.R11.34500140.10012.131600", "c5a3e7f19b2d4f60"),
                     _ => Resp::new(404),
                 };
+            }
+            if req.method == "POST" && path == "/Login.htm" {
+                // NETSurveillance form login: the main page on success, the form again on failure.
+                let body = req.body_text();
+                let field = |name: &str| {
+                    body.split('&')
+                        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                        .map(|v| v.replace("%21", "!").replace("%23", "#"))
+                        .unwrap_or_default()
+                };
+                let (u, p) = (field("username"), field("password"));
+                if accounts.iter().any(|(au, ap)| *au == u && *ap == p) && !dev.state.locked(&u) {
+                    return Resp::new(200).header("Server", "uc-httpd 1.0.0").html("<html><head><title>NETSurveillance WEB</title><script>var g_channelNumber = 4;</script></head><body>main</body></html>");
+                }
+                dev.state.fail(&u);
             }
             match path.as_str() {
                 "/" | "/Login.htm" => Resp::new(200).header("Server", "uc-httpd 1.0.0").html("<html><head><title>NETSurveillance WEB</title></head><body><form action=\"Login.htm\" method=\"post\"><input name=\"username\"/><input type=\"password\" name=\"password\"/></form></body></html>"),
@@ -1465,7 +1495,31 @@ pub fn rtsp(dev: &Dev, req: &Req, session: &mut Option<String>) -> Resp {
             }
         }
         "SETUP" => {
-            let allowed = cfg.open || matches!(dev.judge(req, "SETUP", false), Auth::Ok(_));
+            // XiongMai H264DVR: credentials may ride in the URL (`/user=admin&password=&…`).
+            let in_url = if cfg.any_path && req.target.contains("user=") {
+                let t = &req.target;
+                let field = |name: &str| {
+                    t.split(['/', '&', '?'])
+                        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let (u, p) = (field("user"), field("password"));
+                let ok = dev
+                    .profile
+                    .accounts()
+                    .iter()
+                    .any(|(au, ap)| *au == u && *ap == p)
+                    && !dev.state.locked(&u);
+                if !ok {
+                    dev.state.fail(&u);
+                }
+                ok
+            } else {
+                false
+            };
+            let allowed =
+                cfg.open || in_url || matches!(dev.judge(req, "SETUP", false), Auth::Ok(_));
             if allowed {
                 let s = format!("{:08X}", rand::random::<u32>());
                 *session = Some(s.clone());
