@@ -144,6 +144,63 @@ fn audit_verdicts_follow_settings_and_no_credential_leaks() {
         verdict(&json, "127.84.0.11", "QCVN135:2024/2.2.1").0,
         "needs-document"
     );
+    // Every QCVN 135 requirement, for both devices, as their settings imply. Old camera:
+    // admin/12345, HTTP only, UPnP and P2P on, lock-out after 7, firmware V5.4.0 (CVE-2017-7921,
+    // CVE-2021-36260). Hardened camera: unique password, HTTPS only, services off, lock-out after
+    // 5, current firmware. `D` needs a document, `N` cannot be settled remotely (laboratory,
+    // or a fact no read-only interface exposes).
+    const EXPECTED: [(&str, char, char); 36] = [
+        ("2.1.1", 'F', 'P'),
+        ("2.1.2", 'D', 'D'),
+        ("2.1.3", 'F', 'P'),
+        ("2.1.4", 'P', 'P'),
+        ("2.1.5", 'P', 'P'),
+        ("2.2.1", 'D', 'D'),
+        ("2.3.1", 'N', 'N'),
+        ("2.3.2", 'D', 'D'),
+        ("2.3.3", 'D', 'D'),
+        ("2.3.4", 'F', 'P'),
+        ("2.3.5", 'N', 'N'),
+        ("2.3.6", 'D', 'D'),
+        ("2.3.7", 'D', 'D'),
+        ("2.4.1", 'D', 'D'),
+        ("2.4.2", 'N', 'N'),
+        ("2.4.3", 'N', 'N'),
+        ("2.4.4", 'N', 'N'),
+        ("2.5.1", 'F', 'P'),
+        ("2.5.2", 'F', 'N'),
+        ("2.5.3", 'F', 'P'),
+        ("2.5.4", 'D', 'D'),
+        ("2.6.1", 'F', 'P'),
+        ("2.6.2", 'F', 'N'),
+        ("2.6.3", 'N', 'N'),
+        ("2.7.1", 'N', 'N'),
+        ("2.7.2", 'D', 'D'),
+        ("2.8.1", 'N', 'N'),
+        ("2.8.2", 'N', 'N'),
+        ("2.8.3", 'N', 'N'),
+        ("2.9.1", 'N', 'N'),
+        ("2.10.1", 'N', 'N'),
+        ("2.11.1", 'D', 'D'),
+        ("2.11.2", 'D', 'D'),
+        ("2.11.3", 'D', 'D'),
+        ("2.11.4", 'D', 'D'),
+        ("2.11.5", 'D', 'D'),
+    ];
+    let word = |c: char| match c {
+        'P' => "pass",
+        'F' => "fail",
+        'D' => "needs-document",
+        _ => "not-determinable-remotely",
+    };
+    for (req, old, hardened) in EXPECTED {
+        let id = format!("QCVN135:2024/{req}");
+        for (ip, want) in [("127.84.0.10", old), ("127.84.0.11", hardened)] {
+            let (got, trail) = verdict(&json, ip, &id);
+            assert_eq!(got, word(want), "{ip} {id}: {trail:?}");
+        }
+    }
+
     // The fleet view carries both regulations.
     let fleet: Vec<&str> = json["fleet"]
         .as_array()

@@ -244,6 +244,10 @@ pub struct Requirement {
     /// Conditions that all together establish PASS remotely (see [`Condition`]).
     #[serde(default)]
     pub passes_when: Vec<String>,
+    /// Another complete set of conditions that establishes PASS on its own (for instance what a
+    /// credentialed audit read, where the remote set needs an intrusive test).
+    #[serde(default)]
+    pub passes_also_when: Vec<String>,
     /// Fact conditions any one of which means FAIL (e.g. a credentialed audit read a weak
     /// password policy). `no-finding:` is not allowed here.
     #[serde(default)]
@@ -464,7 +468,7 @@ impl Framework {
             for c in &r.checks {
                 check_pattern(c).map_err(|e| rfail(e.msg))?;
             }
-            for text in &r.passes_when {
+            for text in r.passes_when.iter().chain(&r.passes_also_when) {
                 let cond = Condition::parse(text).map_err(|e| rfail(e.msg))?;
                 // A pass from "no finding" must name a check whose finding fails the requirement;
                 // otherwise a finding could block the pass without ever being shown as a failure.

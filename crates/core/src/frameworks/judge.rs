@@ -327,11 +327,19 @@ fn judge_one(fw: &Framework, r: &Requirement, input: &JudgeInput) -> Requirement
         return done(Verdict::Fail, trail);
     }
 
-    // 2. Pass from remote conditions.
+    // 2. Pass from remote conditions: either set, all of it. What the first set lacked is
+    // what the trail reports when neither holds.
     let mut unmet = Vec::new();
-    if !r.passes_when.is_empty() {
+    for (n, set) in [&r.passes_when, &r.passes_also_when]
+        .into_iter()
+        .enumerate()
+    {
+        if set.is_empty() {
+            continue;
+        }
         let mut support = Vec::new();
-        for text in &r.passes_when {
+        let mut missing = Vec::new();
+        for text in set {
             match Condition::parse(text) {
                 Ok(Condition::NoFinding(pattern)) => {
                     let ran: Vec<&String> = input
@@ -344,7 +352,7 @@ fn judge_one(fw: &Framework, r: &Requirement, input: &JudgeInput) -> Requirement
                         .iter()
                         .any(|f| check_matches(&pattern, &f.check));
                     if ran.is_empty() || found {
-                        unmet.push(TrailItem::CheckNotRun { pattern });
+                        missing.push(TrailItem::CheckNotRun { pattern });
                     } else {
                         support.extend(
                             ran.into_iter()
@@ -355,20 +363,23 @@ fn judge_one(fw: &Framework, r: &Requirement, input: &JudgeInput) -> Requirement
                 Ok(Condition::Fact { key, value }) => {
                     match eval_fact(input, &key, value.as_deref(), false) {
                         Ok(item) => support.push(item),
-                        Err(item) => unmet.push(item),
+                        Err(item) => missing.push(item),
                     }
                 }
                 Ok(Condition::Credentialed { key, value }) => {
                     match eval_fact(input, &key, value.as_deref(), true) {
                         Ok(item) => support.push(item),
-                        Err(item) => unmet.push(item),
+                        Err(item) => missing.push(item),
                     }
                 }
-                Err(_) => unmet.push(TrailItem::Method { method: r.method }),
+                Err(_) => missing.push(TrailItem::Method { method: r.method }),
             }
         }
-        if unmet.is_empty() {
+        if missing.is_empty() {
             return done(Verdict::Pass, support);
+        }
+        if n == 0 || unmet.is_empty() {
+            unmet = missing;
         }
     }
 

@@ -534,6 +534,55 @@ fn credentialed_facts_pass_or_fail_audit_requirements() {
 }
 
 #[test]
+fn lockout_settings_read_with_credentials_settle_brute_force_requirements() {
+    let q135 = fw("QCVN135:2024");
+    let q724 = fw("QD724:2024");
+    let mut input = known_good();
+    // No intrusive test: the remote set cannot hold.
+    input.checks_run.remove("no-brute-force-protection");
+    let nd = verdict_of(&judge(&q135, &input), "QCVN135:2024/2.1.5");
+    assert_eq!(nd.verdict, Verdict::NotDeterminableRemotely);
+    assert!(
+        nd.trail
+            .iter()
+            .any(|t| matches!(t, TrailItem::CheckNotRun { pattern } if pattern == "no-brute-force-protection")),
+        "the first set's gap is reported: {:?}",
+        nd.trail
+    );
+
+    // Locks after 7: a mechanism (QCVN 135 passes), but not Decision 724's 5.
+    input.credentialed = Some(BTreeMap::from([
+        ("lockout-enabled".into(), "true".into()),
+        ("lockout-within-724".into(), "false".into()),
+    ]));
+    assert_eq!(
+        verdict_of(&judge(&q135, &input), "QCVN135:2024/2.1.5").verdict,
+        Verdict::Pass
+    );
+    assert_eq!(
+        verdict_of(&judge(&q724, &input), "QD724:2024/2.2").verdict,
+        Verdict::Fail
+    );
+
+    // Locks after 5: both pass.
+    input.credentialed = Some(BTreeMap::from([
+        ("lockout-enabled".into(), "true".into()),
+        ("lockout-within-724".into(), "true".into()),
+    ]));
+    assert_eq!(
+        verdict_of(&judge(&q724, &input), "QD724:2024/2.2").verdict,
+        Verdict::Pass
+    );
+
+    // No lock at all: QCVN 135 fails.
+    input.credentialed = Some(BTreeMap::from([("lockout-enabled".into(), "false".into())]));
+    assert_eq!(
+        verdict_of(&judge(&q135, &input), "QCVN135:2024/2.1.5").verdict,
+        Verdict::Fail
+    );
+}
+
+#[test]
 fn rejudging_with_an_updated_framework_changes_verdicts_without_new_findings() {
     let text = BUILTIN_TOML[0].1;
     let old = Framework::from_toml(text).expect("builtin");
@@ -545,9 +594,14 @@ fn rejudging_with_an_updated_framework_changes_verdicts_without_new_findings() {
         Verdict::Fail
     );
 
-    // Revision 2 decides UPnP is not an "unused interface" finding any more.
+    // The next revision decides UPnP is not an "unused interface" finding any more.
+    let rev = old.framework.revision;
     let edited = text
-        .replacen("revision = 1", "revision = 2", 1)
+        .replacen(
+            &format!("revision = {rev}"),
+            &format!("revision = {}", rev + 1),
+            1,
+        )
         .replacen(
             "checks = [\"insecure-service-*\"]\npasses_when = [\"no-finding:insecure-service-*\", \"fact:open-ports\"]",
             "checks = [\"insecure-service-telnet\", \"insecure-service-debug\", \"insecure-service-ftp\"]\npasses_when = [\"no-finding:insecure-service-telnet\", \"no-finding:insecure-service-debug\", \"no-finding:insecure-service-ftp\", \"fact:open-ports\"]",
@@ -556,7 +610,7 @@ fn rejudging_with_an_updated_framework_changes_verdicts_without_new_findings() {
     assert_ne!(edited, text);
     let new = Framework::from_toml(&edited).expect("edited framework is valid");
     let after = judge(&new, &input);
-    assert_eq!(after.framework_revision, 2);
+    assert_eq!(after.framework_revision, rev + 1);
     assert_eq!(
         verdict_of(&after, "QCVN135:2024/2.6.1").verdict,
         Verdict::Pass

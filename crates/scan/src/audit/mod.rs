@@ -217,8 +217,12 @@ pub fn judge_facts(a: &AuditFacts) -> std::collections::BTreeMap<String, String>
         out.insert("lockout-max-attempts".into(), n.to_string());
         // The device exposes its lock-out settings to the administrator (Decision 724 2.1).
         out.insert("lockout-configurable".into(), "true".into());
-        // Decision 724: lock after at most 5 failures.
-        out.insert("lockout-within-724".into(), (n > 0 && n <= 5).to_string());
+        // Decision 724: lock after at most 5 failures (and the lock switched on at all).
+        let enabled = out.get("lockout-enabled").map(String::as_str) != Some("false");
+        out.insert(
+            "lockout-within-724".into(),
+            (enabled && n > 0 && n <= 5).to_string(),
+        );
     }
     if let Some(v) = a.get("ntp.enabled").and_then(flag) {
         out.insert("ntp-enabled".into(), v.into());
@@ -271,6 +275,14 @@ mod judge_fact_tests {
         assert_eq!(j["telnet-enabled"], "false");
         assert_eq!(j["https-enabled"], "true");
         assert_eq!(j["lockout-within-724"], "false");
+        // Five attempts, but the lock itself switched off: not what Decision 724 asks.
+        let mut off = AuditFacts {
+            authenticated: true,
+            ..AuditFacts::default()
+        };
+        off.push("lockout.enabled", "false", "t");
+        off.push("lockout.max_attempts", "5", "t");
+        assert_eq!(judge_facts(&off)["lockout-within-724"], "false");
         assert_eq!(j["default-account-present"], "true");
         assert_eq!(j["password-change"], "supported");
     }
