@@ -183,12 +183,13 @@ async fn sofia<S: AsyncRead + AsyncWrite + Unpin>(dev: Arc<Dev>, mut r: Reader<S
                     )
                 }
             }
-            1002 => {
+            // Logout (LOGOUT_REQ = 1001, answered with LOGOUT_RSP = 1002).
+            1001 => {
                 if open.take().is_some() {
                     dev.state.close_session();
                 }
                 (
-                    1003,
+                    1002,
                     serde_json::json!({"Name":"","Ret":100,"SessionID":"0x00000000"}),
                     0,
                 )

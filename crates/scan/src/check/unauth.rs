@@ -44,8 +44,26 @@ fn paths(
             out.push(p);
         }
     }
+    // A path carrying a credential is a login attempt (XiongMai counts it as one): never sent
+    // from here, whatever a data directory says.
+    out.retain(|p| !carries_credential(p));
     out.truncate(max);
     out
+}
+
+fn carries_credential(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    [
+        "user=",
+        "password=",
+        "pwd=",
+        "usr=",
+        "passwd=",
+        "loginuse",
+        "loginpas",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
 }
 
 fn streams(kb: &crate::data::Knowledge) -> Streams {
@@ -252,13 +270,12 @@ async fn xm_snapshot_uri(
     env: &CheckEnv,
     ep: crate::proto::http::Endpoint,
 ) -> Option<(String, String)> {
-    let token = onvif::UsernameToken::new("", "", "2000-01-01T00:00:00Z", &[0u8; 16]);
     for media in XM_MEDIA_PATHS {
         for profile in XM_PROFILE_TOKENS {
             let body = format!(
                 "<trt:GetSnapshotUri><trt:ProfileToken>{profile}</trt:ProfileToken></trt:GetSnapshotUri>"
             );
-            let xml = onvif::envelope(&body, Some(&token.to_xml()));
+            let xml = onvif::envelope(&body, Some(onvif::empty_token_xml()));
             let Ok(r) = onvif::post(&env.http, ep, media, &xml, &[]).await else {
                 break;
             };
@@ -296,4 +313,30 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
         out.extend(onvif_ops(host, env).await);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bug: the XiongMai stream path `/user=admin&password=&…` was sent by the
+    /// unauthenticated-stream check, outside the budget, and counted as a failed login.
+    #[test]
+    fn regression_credential_bearing_paths_never_leave_without_the_budget() {
+        let table: std::collections::BTreeMap<String, toml::Value> = toml::from_str(
+            "xiongmai = [\"/user=admin&password=&channel=1&stream=0.sdp\", \"/11\"]\ngeneric = [\"/\", \"/videostream.cgi?loginuse=admin&loginpas=\"]",
+        )
+        .expect("toml");
+        let got = paths(&table, Some("xiongmai"), 10);
+        assert_eq!(got, vec!["/11".to_string(), "/".to_string()]);
+        let kb = crate::data::Knowledge::builtin().expect("builtin");
+        for vendor in [None, Some("xiongmai"), Some("hikvision"), Some("other")] {
+            for p in paths(&streams(&kb).rtsp, vendor, 50)
+                .into_iter()
+                .chain(paths(&streams(&kb).snapshot, vendor, 50))
+            {
+                assert!(!carries_credential(&p), "{p}");
+            }
+        }
+    }
 }

@@ -64,6 +64,19 @@ impl UsernameToken {
     }
 }
 
+/// A WS-Security header whose UsernameToken is empty: no user, no password, no nonce. This is
+/// the shape of the XiongMai ONVIF bypass (Ingram's `xiongmai-bypass`); a device that answers a
+/// protected operation to it has no authentication there.
+pub fn empty_token_xml() -> &'static str {
+    concat!(
+        "<wsse:Security s:mustUnderstand=\"1\" ",
+        "xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\">",
+        "<wsse:UsernameToken><wsse:Username></wsse:Username>",
+        "<wsse:Password Type=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest\"></wsse:Password>",
+        "</wsse:UsernameToken></wsse:Security>"
+    )
+}
+
 /// Escape text for an XML element.
 pub fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -10,8 +10,10 @@ use tokio::time::Instant;
 
 pub const LOGIN_REQ: u16 = 1000;
 pub const LOGIN_RSP: u16 = 1001;
-/// Requests are even, replies odd (login 1000/1001, keep-alive 1006/1007): logout is 1002.
-pub const LOGOUT_REQ: u16 = 1002;
+/// Logout shares its id with the login reply (LOGIN_RSP = LOGOUT_REQ = 1001, LOGOUT_RSP = 1002),
+/// as the vendor's NetSDK constants and community Sofia clients have it. An earlier build sent
+/// 1002 and left sessions open on real firmware.
+pub const LOGOUT_REQ: u16 = 1001;
 
 /// The password hash Sofia logins carry: MD5 folded to 8 characters of `0-9A-Za-z`.
 pub fn sofia_hash(password: &str) -> String {

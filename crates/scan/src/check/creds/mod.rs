@@ -69,6 +69,8 @@ struct CredFile {
     generic: PairList,
     #[serde(default)]
     telnet: PairList,
+    #[serde(default)]
+    telnet_vendor: BTreeMap<String, PairList>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -438,7 +440,16 @@ async fn onvif_login(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
                 };
                 how = "HTTP Digest";
             }
-            None => return (AuthOutcome::SchemeUnsupported, String::new()),
+            // The token was sent, so the device may have judged it (TP-Link Tapo firmware
+            // counts it as a failed login): not a wrong password, but charged to the budget.
+            None => {
+                return (
+                    AuthOutcome::Error(
+                        "ONVIF refused the token with an HTTP challenge we cannot answer".into(),
+                    ),
+                    String::new(),
+                );
+            }
         }
     }
     let Ok(s) = onvif::parse(&r.body) else {
@@ -540,7 +551,20 @@ async fn rtsp_login(c: &Ctx<'_>, u: &str, p: &str) -> (AuthOutcome, String) {
             ),
         ),
         Ok(r) if r.status == 401 || r.status == 403 => (AuthOutcome::Invalid, String::new()),
-        Ok(r) if r.status == 404 => (AuthOutcome::SchemeUnsupported, String::new()),
+        // The same path answered 401 without credentials and "no such stream" with them: the
+        // server judged the credential first and accepted it (D-Link, TVT and HiSilicon
+        // firmware authenticate before they look the path up).
+        Ok(r) if r.status == 404 || r.status == 454 => (
+            AuthOutcome::Valid,
+            evidence(
+                u,
+                p,
+                &format!(
+                    "accepted by RTSP {scheme} on DESCRIBE {url}: 401 without credentials, {} (no such stream) with them, so the credential passed",
+                    r.status
+                ),
+            ),
+        ),
         Ok(r) => (
             AuthOutcome::Error(format!("RTSP {}", r.status)),
             String::new(),
@@ -777,7 +801,9 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
         let path = match host.vendor() {
             Some("uniview") => Some("/LAPI/V1.0/System/DeviceInfo"),
             Some("axis") => Some("/axis-cgi/param.cgi?action=list&group=Brand"),
-            Some("tp-link") | Some("hanwha") | Some("vivotek") | Some("other") => None,
+            // Wisenet/Samsung SUNAPI: device information behind Digest.
+            Some("hanwha") => Some("/stw-cgi/system.cgi?msubmenu=deviceinfo&action=view"),
+            Some("tp-link") | Some("vivotek") | Some("other") => None,
             _ => None,
         };
         if let Some(path) = path
@@ -837,9 +863,30 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
         if any_path {
             rtsp_any = Some(*addr);
         } else {
-            let path = super::unauth::stream_paths(env, host.vendor(), 1)
-                .into_iter()
-                .next()
+            // A path the server asks credentials for. Servers that check the path before the
+            // credentials answer 404 to an unknown one (D-Link, TVT, Foscam firmware), so try a
+            // few known paths; DESCRIBE without credentials costs nothing and opens no stream.
+            let candidates = super::unauth::stream_paths(env, host.vendor(), 4);
+            let mut chosen = None;
+            if let Ok(mut c) = RtspConn::open(&env.net, *addr).await {
+                for path in &candidates {
+                    let url = c.url(path);
+                    match c
+                        .request("DESCRIBE", &url, &[("Accept", "application/sdp".into())])
+                        .await
+                    {
+                        Ok(r) if r.status == 401 => {
+                            chosen = Some(path.clone());
+                            break;
+                        }
+                        Ok(_) => continue,
+                        Err(_) => break,
+                    }
+                }
+                c.close().await;
+            }
+            let path = chosen
+                .or_else(|| candidates.into_iter().next())
                 .unwrap_or_else(|| "/".into());
             rtsp = Some((*addr, path));
         }
@@ -1022,7 +1069,16 @@ pub async fn run(host: &Host, env: &CheckEnv) -> Vec<Finding> {
     {
         // Telnet on these firmwares has its own root accounts: their list first, the web
         // credential last (XiongMai recorders refuse admin on telnet).
-        let mut tl = data.telnet.pairs.clone();
+        let mut tl: Vec<(String, String)> = host
+            .vendor()
+            .and_then(|v| data.telnet_vendor.get(v))
+            .map(|l| l.pairs.clone())
+            .unwrap_or_default();
+        for pair in &data.telnet.pairs {
+            if !tl.contains(pair) {
+                tl.push(pair.clone());
+            }
+        }
         if let Some(k) = &known
             && !tl.contains(k)
         {
