@@ -848,33 +848,26 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
     let mut rtsp = None;
     let mut rtsp_any = None;
     if let Some(addr) = host.rtsp.first() {
+        // One connection: DESCRIBE of a random path first (an any-path server answers 200),
+        // then of a few known paths until one asks for credentials. Servers that check the path
+        // before the credentials answer 404 to an unknown one (D-Link, TVT, Foscam firmware).
+        // DESCRIBE without credentials costs nothing and opens no stream.
         let random = format!("/camwarden-{:08x}", rand::random::<u32>());
-        let any_path = match RtspConn::open(&env.net, *addr).await {
-            Ok(mut c) => {
-                let url = c.url(&random);
-                let r = c
-                    .request("DESCRIBE", &url, &[("Accept", "application/sdp".into())])
-                    .await;
-                c.close().await;
-                r.map(|r| r.status == 200).unwrap_or(true)
-            }
-            Err(_) => true,
-        };
-        if any_path {
-            rtsp_any = Some(*addr);
-        } else {
-            // A path the server asks credentials for. Servers that check the path before the
-            // credentials answer 404 to an unknown one (D-Link, TVT, Foscam firmware), so try a
-            // few known paths; DESCRIBE without credentials costs nothing and opens no stream.
-            let candidates = super::unauth::stream_paths(env, host.vendor(), 4);
-            let mut chosen = None;
-            if let Ok(mut c) = RtspConn::open(&env.net, *addr).await {
+        let candidates = super::unauth::stream_paths(env, host.vendor(), 4);
+        let accept = [("Accept", "application/sdp".to_string())];
+        let mut any_path = true;
+        let mut chosen = None;
+        if let Ok(mut c) = RtspConn::open(&env.net, *addr).await {
+            let url = c.url(&random);
+            any_path = c
+                .request("DESCRIBE", &url, &accept)
+                .await
+                .map(|r| r.status == 200)
+                .unwrap_or(true);
+            if !any_path {
                 for path in &candidates {
                     let url = c.url(path);
-                    match c
-                        .request("DESCRIBE", &url, &[("Accept", "application/sdp".into())])
-                        .await
-                    {
+                    match c.request("DESCRIBE", &url, &accept).await {
                         Ok(r) if r.status == 401 => {
                             chosen = Some(path.clone());
                             break;
@@ -883,8 +876,12 @@ async fn prepare<'a>(host: &'a Host, env: &'a CheckEnv) -> Ctx<'a> {
                         Err(_) => break,
                     }
                 }
-                c.close().await;
             }
+            c.close().await;
+        }
+        if any_path {
+            rtsp_any = Some(*addr);
+        } else {
             let path = chosen
                 .or_else(|| candidates.into_iter().next())
                 .unwrap_or_else(|| "/".into());
